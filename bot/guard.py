@@ -1,0 +1,61 @@
+"""Untrusted candidate text: detecting instructions aimed at the grader, and bounding size."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.tokens import truncate_tokens
+
+# Text that speaks to the grader or the model rather than answering the interviewer.
+_INJECTION = [
+    r"\bignore\b[^.\n]{0,40}\b(instructions?|rubric|rules|prompt|previous|above|guidelines)\b",
+    r"\b(disregard|forget|override)\b[^.\n]{0,40}\b(instructions?|rubric|rules|prompt|grading|criteria)\b",
+    r"\b(score|grade|rate|mark)\b[^.\n]{0,30}\b(5|five|10|ten|100)\s*(/\s*(5|10|100)|out of|points?|stars?)",
+    r"\b(give|award|assign)\b[^.\n]{0,30}\b(perfect|full|maximum|max|top|highest|5/5|10/10)\b",
+    r"\b(perfect|full|maximum|highest)\s+(score|marks|grade|rating)\b",
+    r"\b(as|dear|attention|note to)\s+(the\s+)?(grader|evaluator|judge|critic|scorer|ai|assistant|model)\b",
+    r"\byou are now\b|\bnew instructions?\b|\bsystem prompt\b|\bjailbreak\b|\bdeveloper mode\b",
+    r"</?\s*(system|assistant|user|answer|candidate_answer|instructions?|rubric|grader|score|critique)\s*[^>]{0,40}>",
+    r"^\s*(system|assistant)\s*:",
+    r"\bend (the )?interview\b[^.\n]{0,40}\b(perfect|full|5|score)\b",
+]
+INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Screened:
+    """Candidate text after screening: what to score, and what we noticed."""
+
+    text: str
+    injected: tuple[str, ...]
+    truncated: bool
+
+    @property
+    def notices(self) -> list[str]:
+        notes = []
+        if self.injected:
+            notes.append(
+                "Part of this answer was addressed to the grader (e.g. asking for a score); it was ignored "
+                "and the score is capped at 2. Answer the interviewer's question instead."
+            )
+        if self.truncated:
+            notes.append("The answer was very long and was cut to fit; only the first part was assessed.")
+        return notes
+
+
+def find_injections(text: str) -> list[str]:
+    """The spans of `text` that address the grader, in order."""
+    return [m.group(0).strip() for m in INJECTION_RE.finditer(text)]
+
+
+def screen(text: str, token_limit: int) -> Screened:
+    """Bound the text to `token_limit` tokens and report grader-directed spans."""
+    bounded, truncated = truncate_tokens(text, token_limit)
+    return Screened(text=bounded, injected=tuple(find_injections(bounded)), truncated=truncated)
+
+
+def fence(text: str, tag: str = "candidate_answer") -> str:
+    """Wrap untrusted text in a delimiter it cannot close (any look-alike tag inside is neutralised)."""
+    neutral = re.sub(rf"</?\s*{tag}\s*>", "[tag removed]", text, flags=re.IGNORECASE)
+    return f"<{tag}>\n{neutral}\n</{tag}>"
