@@ -35,6 +35,52 @@ def _cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_critique(args: argparse.Namespace, settings: Settings) -> int:
+    answer = sys.stdin.read()
+    if not answer.strip():
+        print("error: the answer on standard input is empty; pipe in the candidate's answer", file=sys.stderr)
+        return 2
+    if not args.question.strip():
+        print("error: --question is empty", file=sys.stderr)
+        return 2
+    from bot.critic import critique
+
+    result = critique(args.question, answer, args.role, args.domain)
+    if args.json:
+        print(json.dumps(result.model_dump(), indent=2, ensure_ascii=False))
+        return 0
+    print(f"overall {result.overall}/5  ({result.source})")
+    for dim, score in result.dimensions.items():
+        print(f"  {dim:17} {score}")
+    for title, items in (("strengths", result.strengths), ("gaps", result.gaps), ("notices", result.notices),
+                         ("stronger answer", result.stronger_answer)):  # fmt: skip
+        if items:
+            print(f"{title}:")
+            print("\n".join(f"  - {item}" for item in items))
+    print(f"follow-up: {result.follow_up}")
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.calibration import figures, fit, load_labelled, write_figures
+
+    items = load_labelled()
+    if args.fit:
+        fit(settings, items)
+        print(f"fitted the critic on {sum(i.split == 'train' for i in items)} train answers")
+    report = figures(settings, items, args.split)
+    if args.write and args.split == "test":
+        write_figures(settings, report)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"offline critic vs hand grades, {report['split']} split ({report['answers']} answers)")
+    for key, value in report.items():
+        if key not in ("split", "answers"):
+            print(f"  {key:26} {value}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="AI PM interview coach")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -50,7 +96,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_retrieve)
-    _ = DOMAINS
+    p = sub.add_parser("critique", help="critique an answer read from standard input")
+    p.add_argument("--role", choices=ROLES, required=True)
+    p.add_argument("--domain", choices=DOMAINS)
+    p.add_argument("--question", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_critique)
+
+    p = sub.add_parser("eval", help="measure the offline critic against the hand-graded calibration set")
+    p.add_argument("--split", choices=("test", "train"), default="test")
+    p.add_argument("--fit", action="store_true", help="refit the critic on the train split first")
+    p.add_argument("--write", action="store_true", help="save the test figures shown in the app")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_eval)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,6 +65,12 @@ class Target:
     key_points: dict[str, list[str]]
     follow_ups: tuple[FollowUp, ...] = ()
     question_id: str | None = None
+    derived: bool = False  # key points are general rubric concepts, which sit farther from concrete sentences
+
+    @property
+    def ramp(self) -> tuple[float, float]:
+        """Similarity that earns no credit, and similarity that earns full credit."""
+        return (0.15, 0.45) if self.derived else (0.25, 0.6)
 
     @classmethod
     def of(cls, question: Question) -> Target:
@@ -80,12 +87,21 @@ def dimension_features(view: AnswerView, target: Target, rubric: Rubric, dim: st
     if dim == "communication":
         return [min(view.structure, 4) / 4, min(view.numbers, 4) / 4, view.question_similarity, reasoning,
                 min(view.words, 250) / 250, float(view.decision)]  # fmt: skip
-    key = [c for c, _ in view.coverage(target.key_points.get(dim, []))]
-    concepts = sorted((c for c, _ in view.coverage(rubric.dimensions[dim].concepts)), reverse=True)
+    rivals = _rivals(target, rubric, dim)
+    key = [c for c, _ in view.coverage(target.key_points.get(dim, []), rivals, *target.ramp)]
+    concepts = sorted((c for c, _ in view.coverage(rubric.dimensions[dim].concepts, rivals, *target.ramp)), reverse=True)
     kp_cov = float(np.mean(key)) if key else 0.0
     concept_cov = float(np.mean(concepts[:4])) if concepts else 0.0
     breadth = min(sum(1 for c in concepts if c >= 0.5), 4) / 4
     return [kp_cov, concept_cov, breadth, reasoning, view.question_similarity]
+
+
+def _rivals(target: Target, rubric: Rubric, dim: str) -> list[str]:
+    """References of the other core dimension (evaluation vs failure modes); none for product judgment."""
+    other = {"evaluation": "failure_modes", "failure_modes": "evaluation"}.get(dim)
+    if other is None:
+        return []
+    return [*target.key_points.get(other, []), *rubric.dimensions[other].concepts]
 
 
 @lru_cache(maxsize=2)
@@ -111,7 +127,7 @@ def _caps(view: AnswerView, injected: bool) -> list[str]:
         flags.append("addressed_grader")
     if view.words < 25:
         flags.append("too_short")
-    if view.question_similarity < 0.22:
+    if view.question_similarity < 0.2 and view.words >= 25:
         flags.append("off_topic")
     if view.list_ratio >= 0.5 or (len(view.weights) and float(view.weights.mean()) < 0.45):
         flags.append("list_without_reasoning")
@@ -122,7 +138,7 @@ def _strengths(view: AnswerView, target: Target) -> list[str]:
     found: list[tuple[float, str]] = []
     for dim in SCORED:
         points = target.key_points.get(dim, [])
-        for point, (credit, idx) in zip(points, view.coverage(points), strict=True):
+        for point, (credit, idx) in zip(points, view.coverage(points, (), *target.ramp), strict=True):
             if credit >= 0.6 and idx >= 0:
                 said = view.sentences[idx]
                 said = said if len(said) <= 160 else said[:157] + "..."
@@ -134,7 +150,7 @@ def _gaps(view: AnswerView, target: Target, rubric: Rubric, scores: dict[str, fl
     gaps: list[str] = []
     for dim in sorted(SCORED, key=lambda d: scores[d]):
         points = target.key_points.get(dim, [])
-        missed = [p for p, (credit, _) in zip(points, view.coverage(points), strict=True) if credit < 0.35]
+        missed = [p for p, (credit, _) in zip(points, view.coverage(points, (), *target.ramp), strict=True) if credit < 0.35]
         label = rubric.dimensions[dim].title
         gaps += [f"{label}: {point}" for point in missed[:2]]
         level = int(scores[dim])
@@ -176,29 +192,27 @@ def _citations(settings: Settings, target: Target, weakest: str, gaps: list[str]
 
 
 def derived_target(settings: Settings, question: str, role: str, domain: str | None) -> Target:
-    """Key points for a question the bank doesn't know: guide sentences closest to it, by dimension."""
+    """Key points for a question the bank doesn't know: the rubric concepts closest to it, plus guide content."""
+    from bot.features import embed_references
     from bot.knowledge import ensure_index, retrieve
 
     ensure_index(settings)
     rubric = load_rubric(settings.rubric_path)
-    points: dict[str, list[str]] = {d: [] for d in SCORED}
-    hits = retrieve(settings, question, k=4, topic="evaluation") + retrieve(settings, question, k=4, topic="failure-modes")
-    hits += retrieve(settings, question, k=4, role=role if role else None)
-    sentences = [s for hit in hits for s in split_sentences(hit.text.split("\n\n", 1)[-1]) if 8 <= len(s.split()) <= 40]
-    if sentences:
-        from bot.features import embed_references
-
-        sent_vecs = embed_references(sentences)
-        qvec = embed_references([question])[0]
-        for dim in SCORED:
-            concept_vecs = embed_references(rubric.dimensions[dim].concepts)
-            fit_dim = (sent_vecs @ concept_vecs.T).max(axis=1) + 0.5 * (sent_vecs @ qvec)
-            for idx in np.argsort(-fit_dim)[:3]:
-                if sentences[idx] not in sum(points.values(), []):
-                    points[dim].append(sentences[idx])
-    for dim in SCORED:  # fall back to the rubric's own concepts
-        points[dim] = points[dim] or rubric.dimensions[dim].concepts[:3]
-    return Target(text=question, role=role, domain=domain, key_points=points)
+    qvec = embed_references([question])[0]
+    hits = retrieve(settings, question, k=3, role=role)
+    bodies = [re.sub(r"[*_`#>]+", "", hit.text.split("\n\n", 1)[-1]) for hit in hits]
+    sentences = [s for body in bodies for s in split_sentences(body) if 8 <= len(s.split()) <= 40 and not s.endswith("?")]
+    points: dict[str, list[str]] = {}
+    for dim in SCORED:
+        concepts = rubric.dimensions[dim].concepts
+        closest = np.argsort(-(embed_references(concepts) @ qvec))[:3]
+        points[dim] = [concepts[i] for i in sorted(closest)]
+        if sentences:
+            fit_dim = (embed_references(sentences) @ embed_references(concepts).T).max(axis=1)
+            best = sentences[int(np.argmax(fit_dim))]
+            if best not in sum(points.values(), []):
+                points[dim].append(best)
+    return Target(text=question, role=role, domain=domain, key_points=points, derived=True)
 
 
 def critique_target(target: Target, answer: str, settings: Settings | None = None, with_citations: bool = True) -> Critique:

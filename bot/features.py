@@ -99,11 +99,20 @@ class AnswerView:
             list_ratio=float((weights <= 0.3).mean()) if len(sentences) else 0.0,
         )
 
-    def coverage(self, references: Sequence[str], low: float = 0.25, high: float = 0.6) -> list[tuple[float, int]]:
-        """For each reference: credit in [0, 1] (similarity ramp times reasoning) and the best sentence index."""
+    def coverage(
+        self, references: Sequence[str], rivals: Sequence[str] = (), low: float = 0.25, high: float = 0.6
+    ) -> list[tuple[float, int]]:
+        """For each reference: credit in [0, 1] (similarity ramp times reasoning) and the best sentence index.
+
+        A sentence that matches a rival dimension's references better than these earns half credit, so one
+        sentence about monitoring does not count fully as both evaluation and failure handling.
+        """
         if not references or not self.sentences:
             return [(0.0, -1) for _ in references]
         sims = self.vectors @ embed_references(references).T  # (sentences, references)
         ramp = np.clip((sims - low) / (high - low), 0.0, 1.0) * self.weights[:, None]
+        if rivals:
+            rival_best = (self.vectors @ embed_references(rivals).T).max(axis=1)
+            ramp = ramp * np.where(rival_best > sims.max(axis=1), 0.5, 1.0)[:, None]
         best = ramp.argmax(axis=0)
         return [(float(ramp[b, j]), int(b)) for j, b in enumerate(best)]

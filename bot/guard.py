@@ -9,16 +9,19 @@ from bot.tokens import truncate_tokens
 
 # Text that speaks to the grader or the model rather than answering the interviewer.
 _INJECTION = [
-    r"\bignore\b[^.\n]{0,40}\b(instructions?|rubric|rules|prompt|previous|above|guidelines)\b",
-    r"\b(disregard|forget|override)\b[^.\n]{0,40}\b(instructions?|rubric|rules|prompt|grading|criteria)\b",
-    r"\b(score|grade|rate|mark)\b[^.\n]{0,30}\b(5|five|10|ten|100)\s*(/\s*(5|10|100)|out of|points?|stars?)",
-    r"\b(give|award|assign)\b[^.\n]{0,30}\b(perfect|full|maximum|max|top|highest|5/5|10/10)\b",
-    r"\b(perfect|full|maximum|highest)\s+(score|marks|grade|rating)\b",
-    r"\b(as|dear|attention|note to)\s+(the\s+)?(grader|evaluator|judge|critic|scorer|ai|assistant|model)\b",
-    r"\byou are now\b|\bnew instructions?\b|\bsystem prompt\b|\bjailbreak\b|\bdeveloper mode\b",
-    r"</?\s*(system|assistant|user|answer|candidate_answer|instructions?|rubric|grader|score|critique)\s*[^>]{0,40}>",
-    r"^\s*(system|assistant)\s*:",
-    r"\bend (the )?interview\b[^.\n]{0,40}\b(perfect|full|5|score)\b",
+    # a sentence-initial imperative to drop the rules (a quoted example inside an answer is not sentence-initial)
+    r"(?:^|[.!?:]\s+|\n)\s*(?:please\s+|now\s+)?(?:ignore|disregard|forget|override)\b[^.\n]{0,50}"
+    r"\b(?:instructions?|rubric|rules|prompt|previous|above|guidelines|grading|criteria)\b",
+    r"\b(?:score|grade|rate|mark)\s+(?:this|me|my answer|the answer|it)\b[^.\n]{0,30}"
+    r"(?:\b(?:5|five|10|ten|100)\b|perfect|full|maximum|highest)",
+    r"\b(?:give|award|assign)\s+(?:me|this|it|the candidate|this answer)\b[^.\n]{0,30}"
+    r"(?:perfect|full|maximum|max|top|highest|5/5|10/10|five out of five)",
+    r"\b(?:deserves|merits|earns)\b[^.\n]{0,20}(?:5/5|10/10|perfect|full marks|maximum|a 5|five out of five)",
+    r"\b(?:dear|attention|note to|message to|instructions? (?:to|for))\s+(?:the\s+)?"
+    r"(?:grader|evaluator|judge|critic|scorer|reviewer|grading model|ai grader)\b",
+    r"\bas the (?:grader|evaluator|judge|scorer)\b",
+    r"</?\s*(?:system|assistant|user|answer|candidate_answer|instructions?|rubric|grader|score|critique|eval)\b[^>]{0,40}>",
+    r"^\s*(?:system|assistant|grader)\s*:",
 ]
 INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.IGNORECASE | re.MULTILINE)
 

@@ -118,3 +118,49 @@ def load_bank(folder: Path) -> QuestionBank:
     if not questions:
         raise CoachError(f"no questions in {folder}; restore knowledge/questions/*.yaml")
     return QuestionBank(questions)
+
+
+# Background shifts the mix: technical candidates need product judgment and positioning practice,
+# PM candidates need evaluation and ML-literacy practice.
+BACKGROUND_BOOST = {
+    "technical": {"product-judgment": 1.0, "positioning": 1.0, "user-research": 0.4},
+    "pm": {"evaluation": 0.6, "probabilistic-behavior": 0.8, "researchers": 0.8, "prompt-engineering": 0.8},
+}
+
+
+def target_difficulty(start: int, recent_overall: list[float]) -> int:
+    """Step difficulty up after a strong answer and down after a weak one."""
+    level = start
+    for score in recent_overall[-2:]:
+        if score >= 3.8:
+            level += 1
+        elif score <= 2.2:
+            level -= 1
+    return max(1, min(3, level))
+
+
+def pick_next(
+    candidates: list[Question],
+    asked: set[str],
+    covered_skills: set[str],
+    background: str,
+    difficulty: int,
+    seed: str,
+) -> Question | None:
+    """The unasked question that best covers new skills at the target difficulty, for this background."""
+    import hashlib
+
+    fresh = [q for q in candidates if q.id not in asked]
+    if not fresh:
+        return None
+    boost = BACKGROUND_BOOST.get(background, {})
+
+    def value(q: Question) -> tuple[float, str]:
+        new_skills = [s for s in q.skills if s not in covered_skills]
+        core = sum(1.0 for s in q.skills if s in ("evaluation", "failure-modes"))
+        score = 1.5 * len(new_skills) + 0.7 * core + sum(boost.get(s, 0.0) for s in q.skills)
+        score -= 1.2 * abs(q.difficulty - difficulty)
+        tiebreak = hashlib.sha256(f"{seed}:{q.id}".encode()).hexdigest()  # varied but reproducible
+        return score, tiebreak
+
+    return max(fresh, key=value)

@@ -27,3 +27,25 @@ def truncate_tokens(text: str, limit: int) -> tuple[str, bool]:
     if len(ids) <= limit:
         return text, False
     return encoding().decode(ids[:limit]), True
+
+
+# USD per million tokens (input, output); estimates for the session cost line, edit as prices move.
+PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "claude-3-5-haiku": (0.80, 4.00),
+    "claude-haiku-4-5": (1.00, 5.00),
+    "claude-sonnet-4-5": (3.00, 15.00),
+}
+
+
+def estimate_cost(model: str, input_tokens: int, output_tokens: int) -> float:
+    """Estimated USD for a call; unknown and local models (Ollama, llama.cpp) count as free."""
+    name = model.lower()
+    match = max((key for key in PRICES if name.startswith(key)), key=len, default=None)
+    if match is None:
+        return 0.0
+    per_in, per_out = PRICES[match]
+    return (input_tokens * per_in + output_tokens * per_out) / 1_000_000

@@ -1,0 +1,155 @@
+"""Persistence of interview sessions and turns (SQLAlchemy: SQLite by default, PostgreSQL via DATABASE_URL)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from bot.config import Settings
+from bot.errors import CoachError
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for all tables."""
+
+
+class InterviewSession(Base):
+    """One mock interview."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    candidate: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    domain: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    background: Mapped[str] = mapped_column(String(16))
+    questions: Mapped[int] = mapped_column(Integer)
+    started: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    overall: Mapped[float | None] = mapped_column(Float, nullable=True)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Turn(Base):
+    """One candidate input and what the coach made of it."""
+
+    __tablename__ = "turns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # answer | follow_up | skip | hint | clarify | empty
+    question_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    prompt: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    critique: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Store:
+    """Session and turn records behind one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as db:
+            yield db
+
+    def create_session(self, **fields: Any) -> None:
+        with self.session() as db:
+            db.add(InterviewSession(**fields))
+
+    def get_session(self, session_id: str) -> InterviewSession | None:
+        with self.session() as db:
+            return db.get(InterviewSession, session_id)
+
+    def add_turn(self, session_id: str, kind: str, prompt: str, answer: str, question_id: str | None) -> int:
+        """Save the candidate's input first; returns the turn id so the critique can be attached later."""
+        with self.session() as db:
+            seq = db.scalar(select(func.count()).select_from(Turn).where(Turn.session_id == session_id)) or 0
+            turn = Turn(session_id=session_id, seq=seq + 1, kind=kind, prompt=prompt, answer=answer,
+                        question_id=question_id)  # fmt: skip
+            db.add(turn)
+            db.flush()
+            return int(turn.id)
+
+    def attach_critique(self, turn_id: int, critique: dict[str, Any]) -> None:
+        with self.session() as db:
+            turn = db.get(Turn, turn_id)
+            if turn is not None:
+                turn.critique = json.loads(json.dumps(critique))
+
+    def turns(self, session_id: str) -> list[Turn]:
+        with self.session() as db:
+            return list(db.scalars(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)))
+
+    def finish(self, session_id: str, summary: dict[str, Any], usage: dict[str, float]) -> None:
+        with self.session() as db:
+            row = db.get(InterviewSession, session_id)
+            if row is not None and row.finished is None:
+                row.finished = _now()
+                row.summary = json.loads(json.dumps(summary))
+                row.overall = summary.get("overall")
+                row.tokens_in = int(usage.get("input_tokens", 0))
+                row.tokens_out = int(usage.get("output_tokens", 0))
+                row.cost_usd = float(usage.get("cost_usd", 0.0))
+
+    def asked_questions(self, candidate: str) -> set[str]:
+        """Question ids this candidate has already been asked, in any session."""
+        with self.session() as db:
+            rows = db.scalars(
+                select(Turn.question_id).join(InterviewSession, Turn.session_id == InterviewSession.id)
+                .where(InterviewSession.candidate == candidate, Turn.question_id.is_not(None))
+            )  # fmt: skip
+            return {r for r in rows if r}
+
+    def history(self, candidate: str) -> list[InterviewSession]:
+        with self.session() as db:
+            return list(db.scalars(select(InterviewSession).where(InterviewSession.candidate == candidate)
+                                   .order_by(InterviewSession.started)))  # fmt: skip
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
+    engine = create_engine(url, pool_pre_ping=True)
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(conn: Any, _record: Any) -> None:
+            cursor = conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+    return engine
+
+
+def make_store(settings: Settings) -> Store:
+    """The store for these settings; tables are created on first use."""
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = _engine(url)
+        Base.metadata.create_all(engine)
+    except (SQLAlchemyError, ImportError) as exc:
+        shown = url.split("@")[-1]  # never print credentials
+        raise CoachError(f"cannot open the database at ...@{shown} ({type(exc).__name__}); check DATABASE_URL") from exc
+    return Store(engine)
