@@ -1,0 +1,70 @@
+"""The LLM critic: structured JSON against the same rubric and key points, cross-checked by the offline critic."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from langchain_core.messages import HumanMessage
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.critic import Critique, Target
+from bot.guard import fence
+from bot.llm import LLM, LLMFailure, Usage
+from bot.prompts import render
+from bot.rubric import DIMENSIONS, Rubric
+
+DISAGREEMENT = 1.5  # overall points between LLM and offline critic that we flag to the candidate
+
+
+class _Reply(BaseModel):
+    dimensions: dict[str, float]
+    strengths: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    follow_up: str = ""
+    stronger_answer: list[str] = Field(default_factory=list)
+
+
+def _parse(text: str) -> _Reply:
+    match = re.search(r"\{.*\}", text, re.DOTALL)
+    if not match:
+        raise ValueError("no JSON object in the reply")
+    reply = _Reply.model_validate(json.loads(match.group(0)))
+    if set(reply.dimensions) != set(DIMENSIONS) or not all(1 <= v <= 5 for v in reply.dimensions.values()):
+        raise ValueError("dimensions must score all four rubric dimensions from 1 to 5")
+    return reply
+
+
+def llm_critique(llm: LLM, prompts_dir: object, target: Target, answer: str, rubric: Rubric,
+                 offline: Critique, usage: Usage | None = None) -> Critique:  # fmt: skip
+    """The LLM's critique; raises LLMFailure (after one retry) when the call or its JSON fails."""
+    from pathlib import Path
+
+    prompt = render(Path(str(prompts_dir)), "critic", role=target.role, domain=target.domain, question=target.text,
+                    key_points=target.key_points, dimensions=list(rubric.dimensions.values()),
+                    answer=fence(answer))  # fmt: skip
+    last: Exception | None = None
+    for _attempt in range(2):
+        try:
+            reply = _parse(llm.complete([HumanMessage(prompt)], usage))
+            break
+        except (ValueError, ValidationError, json.JSONDecodeError) as exc:
+            last = exc
+    else:
+        raise LLMFailure(f"malformed critique: {last}")
+    scores = {d: round(float(reply.dimensions[d]), 1) for d in DIMENSIONS}
+    if "addressed_grader" in offline.flags:  # the cap holds whatever the model says
+        scores = {d: min(s, 2.0) for d, s in scores.items()}
+    overall = rubric.overall(scores)
+    notices = list(offline.notices)
+    flags = list(offline.flags)
+    if abs(overall - offline.overall) >= DISAGREEMENT:
+        flags.append("critics_disagree")
+        notices.append(f"The AI critic ({overall}) and the offline critic ({offline.overall}) disagree by "
+                       f"{abs(overall - offline.overall):.1f} points; treat this score with caution.")  # fmt: skip
+    return offline.model_copy(update={
+        "overall": overall, "dimensions": scores, "strengths": reply.strengths or offline.strengths,
+        "gaps": reply.gaps or offline.gaps, "follow_up": reply.follow_up or offline.follow_up,
+        "stronger_answer": reply.stronger_answer or offline.stronger_answer, "source": f"llm:{llm.name}",
+        "flags": flags, "notices": notices, "offline_overall": offline.overall,
+    })  # fmt: skip

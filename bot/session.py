@@ -1,0 +1,171 @@
+"""The interview API the CLI and the app call: start, submit, end, view and history of sessions."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.sqlite import SqliteSaver
+from pydantic import BaseModel, Field
+
+from bot.config import BACKGROUNDS, DOMAINS, ROLES, Settings, get_settings
+from bot.critic import Critique, Target, critique_target
+from bot.errors import CoachError
+from bot.guard import screen
+from bot.interviewer import Interviewer, InterviewState
+from bot.knowledge import Hit, ensure_index, retrieve
+from bot.llm import LLM, LLMFailure, Usage, make_chat_model
+from bot.questions import load_bank
+from bot.rubric import load_rubric
+from bot.store import make_store
+
+
+class TurnResult(BaseModel):
+    """What one call produced: new interviewer messages, the latest critique, and where the session stands."""
+
+    session_id: str
+    messages: list[dict[str, str]]
+    prompt: str | None = None
+    critique: dict[str, Any] | None = None
+    done: bool = False
+    summary: dict[str, Any] | None = None
+    notices: list[str] = Field(default_factory=list)
+    question_number: int = 0
+    total: int = 0
+
+
+class Coach:
+    """One per process: settings, bank, rubric, store, optional LLM, and the compiled interview graph."""
+
+    def __init__(self, settings: Settings | None = None, chat_model: BaseChatModel | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.bank = load_bank(self.settings.questions_dir)
+        self.rubric = load_rubric(self.settings.rubric_path)
+        self.store = make_store(self.settings)
+        model = chat_model if chat_model is not None else make_chat_model(self.settings, temperature=0.0)
+        self.llm = LLM(model, self.settings) if model is not None else None
+        self.index_report = ensure_index(self.settings)
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.settings.checkpoint_path, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        self.graph = Interviewer(self).build(SqliteSaver(conn))
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._usage: dict[str, Usage] = {}
+
+    # -- collaborators used by the graph's nodes ----------------------------------------------------------
+
+    def retrieve(self, text: str, role: str, topic: str | None = None) -> list[Hit]:
+        return retrieve(self.settings, text, k=3, role=role, topic=topic)
+
+    def usage_for(self, state: InterviewState) -> Usage:
+        return self._usage.setdefault(state["session_id"], Usage())
+
+    def critique(self, target: Target, answer: str, state: InterviewState) -> Critique:
+        offline = critique_target(target, answer, self.settings)
+        if self.llm is None or "addressed_grader" in offline.flags:
+            return offline
+        from bot.llm_critic import llm_critique
+
+        screened = screen(answer, self.settings.answer_token_limit).text
+        try:
+            return llm_critique(self.llm, self.settings.prompts_dir, target, screened, self.rubric, offline,
+                                self.usage_for(state))  # fmt: skip
+        except LLMFailure:
+            notice = "The AI critic failed twice, so this critique comes from the offline critic."
+            return offline.model_copy(update={"notices": [*offline.notices, notice]})
+
+    # -- the API ------------------------------------------------------------------------------------------
+
+    def _lock(self, session_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(session_id, threading.Lock())
+
+    def _config(self, session_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": session_id}}
+
+    def state(self, session_id: str) -> InterviewState:
+        snapshot = self.graph.get_state(self._config(session_id))
+        if not snapshot.values:
+            raise CoachError(f"no interview with id {session_id!r}; start a new one")
+        return InterviewState(**snapshot.values)  # type: ignore[typeddict-item]
+
+    def _run(self, session_id: str, update: dict[str, Any]) -> TurnResult:
+        config = self._config(session_id)
+        prior = self.graph.get_state(config).values or {}
+        usage = self._usage.setdefault(session_id, Usage(**{k: v for k, v in prior.get("usage", {}).items()
+                                                            if k in ("input_tokens", "output_tokens", "cost_usd")}))  # fmt: skip
+        out = self.graph.invoke(update, config, durability="sync")
+        if usage.calls:
+            self.graph.update_state(config, {"usage": {**usage.as_dict(), "per_call": list(usage.calls)}})
+        return self._result(session_id, out)
+
+    def _result(self, session_id: str, values: dict[str, Any]) -> TurnResult:
+        return TurnResult(session_id=session_id, messages=list(values.get("outbox", [])), prompt=values.get("prompt"),
+                          critique=values.get("last_critique"), done=bool(values.get("done")),
+                          summary=values.get("summary"), notices=list(values.get("notices", [])),
+                          question_number=len(values.get("asked", [])), total=int(values.get("total", 0)))  # fmt: skip
+
+    def start(self, role: str, domain: str | None = None, background: str = "pm", questions: int = 5,
+              difficulty: int = 2, candidate: str | None = None) -> TurnResult:  # fmt: skip
+        """Start a session and ask the first question."""
+        if role not in ROLES:
+            raise CoachError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        if role == "vertical" and domain not in DOMAINS:
+            raise CoachError(f"a vertical role needs a domain: {', '.join(DOMAINS)}")
+        domain = domain if role == "vertical" else None
+        if background not in BACKGROUNDS:
+            raise CoachError(f"unknown background {background!r}; choose pm or technical")
+        if not 1 <= int(questions) <= 20 or not 1 <= int(difficulty) <= 3:
+            raise CoachError("choose 1 to 20 questions and a difficulty from 1 to 3")
+        session_id = secrets.token_urlsafe(16)
+        candidate = candidate or secrets.token_urlsafe(16)
+        self.store.create_session(id=session_id, candidate=candidate, role=role, domain=domain, background=background,
+                                  questions=int(questions))  # fmt: skip
+        initial = {"session_id": session_id, "candidate": candidate, "role": role, "domain": domain,
+                   "background": background, "total": int(questions), "difficulty": int(difficulty), "input": "",
+                   "asked": [], "covered": [], "results": [], "transcript": [], "done": False, "usage": {}}  # fmt: skip
+        with self._lock(session_id):
+            return self._run(session_id, initial)
+
+    def submit(self, session_id: str, text: str) -> TurnResult:
+        """Take one input (answer, follow-up answer, `skip`, `hint`, a clarifying question or `end`)."""
+        text = text if isinstance(text, str) else ""
+        with self._lock(session_id):
+            state = self.state(session_id)
+            last_user = next((m for m in reversed(state.get("transcript", [])) if m["role"] == "user"), None)
+            transcript = state.get("transcript", [])
+            if last_user and text.strip() and last_user["content"] == screen(text, self.settings.answer_token_limit).text \
+                    and transcript and transcript[-1]["role"] == "assistant" and transcript[-1].get("kind") != "question":
+                # the same answer again (double-click, resend): nothing new is recorded
+                result = self._result(session_id, dict(state))
+                return result.model_copy(update={"messages": [], "notices": ["That answer was already received."]})
+            screened = screen(text, self.settings.answer_token_limit)
+            out = self._run(session_id, {"input": screened.text})
+            if screened.truncated:
+                out.notices.append(f"The answer was over {self.settings.answer_token_limit} tokens and was truncated.")
+            return out
+
+    def end(self, session_id: str) -> TurnResult:
+        """End the session now and return the summary."""
+        with self._lock(session_id):
+            state = self.state(session_id)
+            if state.get("done"):
+                return self._result(session_id, dict(state)).model_copy(update={"messages": []})
+            return self._run(session_id, {"input": "end"})
+
+    def view(self, session_id: str) -> dict[str, Any]:
+        """The whole session as stored: transcript, results, current prompt, summary (for resume and reports)."""
+        state = self.state(session_id)
+        keys = ("session_id", "role", "domain", "background", "total", "asked", "prompt", "results", "transcript",
+                "done", "summary", "usage")  # fmt: skip
+        return {k: state.get(k) for k in keys}
+
+    def history(self, candidate: str) -> list[dict[str, Any]]:
+        """A candidate's past sessions, oldest first, with per-dimension averages."""
+        return [{"session_id": s.id, "role": s.role, "domain": s.domain, "started": s.started.isoformat(),
+                 "finished": s.finished.isoformat() if s.finished else None, "overall": s.overall,
+                 "averages": (s.summary or {}).get("averages", {})} for s in self.store.history(candidate)]  # fmt: skip
