@@ -81,6 +81,73 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.questions import load_bank
+
+    questions = load_bank(settings.questions_dir).filter(args.role, args.domain)
+    if args.json:
+        print(json.dumps([q.summary() for q in questions], indent=2, ensure_ascii=False))
+        return 0
+    for q in questions:
+        print(f"{q.id:8} {q.role:10} {q.domain or '-':10} d{q.difficulty}  {', '.join(q.skills)}")
+        print(f"         {q.text.strip()[:160]}")
+    print(f"{len(questions)} questions")
+    return 0
+
+
+def _read_answer() -> str | None:
+    """A multi-line answer from the terminal; a blank line submits, end of input returns None."""
+    lines: list[str] = []
+    while True:
+        try:
+            line = input("> " if not lines else "  ")
+        except EOFError:
+            return "\n".join(lines) if lines else None
+        if not line.strip() and lines:
+            return "\n".join(lines)
+        if line.strip():
+            lines.append(line)
+
+
+def _cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.session import Coach
+
+    scripted: list[str] | None = None
+    if args.answers:
+        try:
+            scripted = json.loads(open(args.answers, encoding="utf-8").read())
+        except (OSError, ValueError) as exc:
+            raise CoachError(f"--answers {args.answers}: cannot read a JSON array of strings ({exc})") from exc
+        if not isinstance(scripted, list) or not all(isinstance(a, str) for a in scripted):
+            raise CoachError(f"--answers {args.answers}: expected a JSON array of strings")
+    coach = Coach(settings)
+    result = coach.start(args.role, args.domain, args.background, args.questions, args.difficulty)
+    turns: list[dict[str, object]] = []
+    show = not args.json
+    while not result.done:
+        if show:
+            for message in result.messages:
+                print(f"\n{message['content']}\n")
+            if result.notices:
+                print("\n".join(f"  ! {n}" for n in result.notices))
+        answer = (scripted.pop(0) if scripted else None) if scripted is not None else _read_answer()
+        if answer is None:
+            result = coach.end(result.session_id)
+            break
+        asked = result.prompt
+        result = coach.submit(result.session_id, answer)
+        if result.critique is not None:
+            follow = next((m["content"] for m in result.messages if m.get("kind") == "follow_up"), None)
+            turns.append({"question": asked, "answer": answer, "critique": result.critique, "follow_up": follow})
+    summary = result.summary or coach.view(result.session_id)["summary"]
+    if args.json:
+        print(json.dumps({"role": args.role, "domain": args.domain, "session_id": result.session_id,
+                          "turns": turns, "summary": summary}, indent=2, ensure_ascii=False))  # fmt: skip
+    else:
+        print("\n" + str((summary or {}).get("text", "")))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="AI PM interview coach")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_retrieve)
+    p = sub.add_parser("questions", help="list the question bank")
+    p.add_argument("--role", choices=ROLES)
+    p.add_argument("--domain", choices=DOMAINS)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_questions)
+
+    p = sub.add_parser("practice", help="a mock interview in the terminal")
+    p.add_argument("--role", choices=ROLES, required=True)
+    p.add_argument("--domain", choices=DOMAINS)
+    p.add_argument("--background", choices=("pm", "technical"), default="pm")
+    p.add_argument("--questions", type=int, default=3)
+    p.add_argument("--difficulty", type=int, default=2, choices=(1, 2, 3))
+    p.add_argument("--answers", help="JSON array of answers, one per turn (non-interactive)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_practice)
+
     p = sub.add_parser("critique", help="critique an answer read from standard input")
     p.add_argument("--role", choices=ROLES, required=True)
     p.add_argument("--domain", choices=DOMAINS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, TypedDict
 
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -52,6 +53,7 @@ class InterviewState(TypedDict, total=False):
     transcript: list[dict[str, str]]
     outbox: list[dict[str, str]]
     pending_turn: int
+    last_answer: dict[str, Any]
     last_critique: dict[str, Any] | None
     notices: list[str]
     done: bool
@@ -150,7 +152,8 @@ class Interviewer:
         kind = "follow_up" if state.get("probes") else "answer"
         turn = self.coach.store.add_turn(state["session_id"], kind, state["prompt"], state["input"], state["current"])
         message = {"role": "user", "content": state["input"], "kind": kind}
-        return {"pending_turn": turn, "transcript": [*state.get("transcript", []), message]}
+        return {"pending_turn": turn, "transcript": [*state.get("transcript", []), message],
+                "last_answer": {"text": state["input"], "at": time.time()}}
 
     def critique_answer(self, state: InterviewState) -> dict[str, Any]:
         target = self._target(state)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import threading
+import time
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -21,6 +22,9 @@ from bot.llm import LLM, LLMFailure, Usage, make_chat_model
 from bot.questions import load_bank
 from bot.rubric import load_rubric
 from bot.store import make_store
+
+
+DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double submit
 
 
 class TurnResult(BaseModel):
@@ -136,14 +140,12 @@ class Coach:
         text = text if isinstance(text, str) else ""
         with self._lock(session_id):
             state = self.state(session_id)
-            last_user = next((m for m in reversed(state.get("transcript", [])) if m["role"] == "user"), None)
-            transcript = state.get("transcript", [])
-            if last_user and text.strip() and last_user["content"] == screen(text, self.settings.answer_token_limit).text \
-                    and transcript and transcript[-1]["role"] == "assistant" and transcript[-1].get("kind") != "question":
-                # the same answer again (double-click, resend): nothing new is recorded
+            screened = screen(text, self.settings.answer_token_limit)
+            last = state.get("last_answer") or {}
+            if screened.text.strip() and last.get("text") == screened.text and time.time() - last.get("at", 0) < DUPLICATE_S:
+                # the same answer again within seconds (double click, resend): nothing new is recorded
                 result = self._result(session_id, dict(state))
                 return result.model_copy(update={"messages": [], "notices": ["That answer was already received."]})
-            screened = screen(text, self.settings.answer_token_limit)
             out = self._run(session_id, {"input": screened.text})
             if screened.truncated:
                 out.notices.append(f"The answer was over {self.settings.answer_token_limit} tokens and was truncated.")

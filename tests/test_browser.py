@@ -1,0 +1,92 @@
+"""A real Chromium drives one interview through the page: answer, critique, end, chart, download, no XSS."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from tests.test_ui import ANSWER, free_port, wait_until_up
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]  # fmt: skip
+OUT = Path(__file__).parent / "out"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served in-process on a free loopback port."""
+    from bot.session import Coach
+    from bot.ui import CSS, build_app
+
+    demo = build_app(Coach(Settings(data_dir=tmp_path_factory.mktemp("browser-data"))))
+    demo.queue(default_concurrency_limit=16)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    address = f"http://127.0.0.1:{port}/"
+    wait_until_up(address)
+    yield address
+    demo.close()
+
+
+def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page: Any = browser.new_page(viewport={"width": 1280, "height": 1600}, accept_downloads=True)
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        page.get_by_label(re.compile("^Platform PM")).check()
+        page.locator("#start-btn").click()
+        chat = page.locator("#chat")
+        expect(chat).to_contain_text("Question 1", timeout=120_000)
+        expect(page.get_by_text("Private resume link")).to_be_visible()
+
+        hostile = ANSWER + ' <img src=x onerror="window.__pwned=1"> [click](javascript:window.__pwned=2)'
+        page.locator("#answer textarea").fill(hostile)
+        page.locator("#submit-btn").click()
+        card = page.locator("#critique-card")
+        expect(card).to_contain_text("Feedback:", timeout=120_000)
+        expect(card).to_contain_text("Scored by the offline critic")
+        expect(chat).to_contain_text('<img src=x onerror="window.__pwned=1">')
+        expect(page.locator("#submit-btn")).to_be_enabled()
+
+        page.locator("#end-btn").click()
+        expect(page.locator("#summary")).to_contain_text("Interview complete", timeout=120_000)
+        chart = page.locator("#score-chart")
+        expect(chart).to_be_visible()
+        expect(chart.locator("canvas, svg").first).to_be_visible(timeout=60_000)
+
+        with page.expect_download() as info:
+            page.locator("#download-md").click()
+        report = Path(info.value.path()).read_text(encoding="utf-8")
+        assert "AI PM mock interview report" in report and len(report) > 200
+        assert "<img" not in report and "](javascript" not in report
+
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        shot = tmp_path / "interview.png"
+        page.screenshot(path=str(shot), full_page=True)
+        OUT.mkdir(exist_ok=True)
+        shutil.copy(shot, OUT / "interview.png")
+
+        link = re.search(r"https?://\S+\?session=[\w-]+&candidate=[\w-]+", page.get_by_text("Private resume link")
+                         .inner_text())  # fmt: skip
+        assert link, "no resume link"
+        page.goto(link.group(0))
+        expect(page.locator("#summary")).to_contain_text("Interview complete", timeout=60_000)
+        page.goto(url + "?session=not-a-session")
+        expect(page.get_by_text("does not match any interview")).to_be_visible(timeout=60_000)
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        browser.close()
