@@ -38,11 +38,20 @@ class Labelled:
 
 
 def load_labelled(folder: Path = CALIBRATION_DIR) -> list[Labelled]:
+    """Every hand-graded answer in the calibration folder."""
     items: list[Labelled] = []
     for path in sorted(folder.glob("*.yaml")):
         for raw in yaml.safe_load(path.read_text()) or []:
-            items.append(Labelled(raw["id"], raw["question_id"], raw["split"], raw["kind"], raw["answer"],
-                                  {k: float(v) for k, v in raw["grade"].items()}))  # fmt: skip
+            items.append(
+                Labelled(
+                    raw["id"],
+                    raw["question_id"],
+                    raw["split"],
+                    raw["kind"],
+                    raw["answer"],
+                    {k: float(v) for k, v in raw["grade"].items()},
+                )
+            )
     if not items:
         raise CoachError(f"no calibration answers in {folder}")
     return items
@@ -60,7 +69,9 @@ def fit(settings: Settings, items: list[Labelled]) -> dict[str, list[float]]:
     rubric = load_rubric(settings.rubric_path)
     train = [i for i in items if i.split == "train"]
     weights: dict[str, list[float]] = {}
-    views = [(i, AnswerView.of(screen(i.answer, settings.answer_token_limit).text, _target(settings, i).text)) for i in train]
+    views = [
+        (i, AnswerView.of(screen(i.answer, settings.answer_token_limit).text, _target(settings, i).text)) for i in train
+    ]
     for dim in DIMENSIONS:
         x = np.array([dimension_features(v, _target(settings, i), rubric, dim) for i, v in views])
         y = np.array([i.grade[dim] for i, _ in views])
@@ -70,8 +81,13 @@ def fit(settings: Settings, items: list[Labelled]) -> dict[str, list[float]]:
         raw = coef / std
         weights[dim] = [float(y.mean() - raw @ mean), *map(float, raw)]
     path = settings.knowledge_dir / MODEL_FILE
-    path.write_text(json.dumps({"fitted_on": f"calibration train split ({len(train)} answers)",
-                                "ridge": RIDGE, "weights": weights}, indent=2) + "\n")  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {"fitted_on": f"calibration train split ({len(train)} answers)", "ridge": RIDGE, "weights": weights},
+            indent=2,
+        )
+        + "\n"
+    )
     from bot.critic import load_fit
 
     load_fit.cache_clear()
@@ -94,21 +110,30 @@ def _baseline(items: list[Labelled], settings: Settings) -> list[float]:
 def figures(settings: Settings, items: list[Labelled], split: str = "test") -> dict[str, object]:
     """Agreement of the offline critic with the hand grades on one split."""
     chosen = [i for i in items if i.split == split]
-    critiques: list[Critique] = [critique_target(_target(settings, i), i.answer, settings, with_citations=False)
-                                 for i in chosen]  # fmt: skip
+    critiques: list[Critique] = [
+        critique_target(_target(settings, i), i.answer, settings, with_citations=False) for i in chosen
+    ]
     ours = [c.overall for c in critiques]
     human = [i.grade["overall"] for i in chosen]
     by_question: dict[str, dict[str, list[float]]] = {}
     for item, crit in zip(chosen, critiques, strict=True):
         by_question.setdefault(item.question_id, {}).setdefault(item.kind, []).append(crit.overall)
     pairs = [(s, g) for q in by_question.values() for s, g in product(q.get("strong", []), q.get("generic", []))]
-    one_sided = [(i.kind, c.dimensions) for i, c in zip(chosen, critiques, strict=True) if i.kind in ("eval_only", "failure_only")]
-    separated = [d["evaluation"] - d["failure_modes"] >= 1 if k == "eval_only" else d["failure_modes"] - d["evaluation"] >= 1
-                 for k, d in one_sided]  # fmt: skip
+    one_sided = [
+        (i.kind, c.dimensions)
+        for i, c in zip(chosen, critiques, strict=True)
+        if i.kind in ("eval_only", "failure_only")
+    ]
+    separated = [
+        d["evaluation"] - d["failure_modes"] >= 1 if k == "eval_only" else d["failure_modes"] - d["evaluation"] >= 1
+        for k, d in one_sided
+    ]
     adversarial = [c.overall for i, c in zip(chosen, critiques, strict=True) if i.kind in ADVERSARIAL]
     baseline = _baseline(chosen, settings)
-    per_dim = {d: round(float(spearmanr([c.dimensions[d] for c in critiques], [i.grade[d] for i in chosen])[0]), 3)
-               for d in DIMENSIONS}  # fmt: skip
+    per_dim = {
+        d: round(float(spearmanr([c.dimensions[d] for c in critiques], [i.grade[d] for i in chosen])[0]), 3)
+        for d in DIMENSIONS
+    }
     return {
         "split": split,
         "answers": len(chosen),
@@ -127,6 +152,7 @@ def figures(settings: Settings, items: list[Labelled], split: str = "test") -> d
 
 
 def write_figures(settings: Settings, report: dict[str, object]) -> Path:
+    """Save the test-split figures that the README and the app show."""
     path = settings.knowledge_dir / FIGURES_FILE
     path.write_text(json.dumps(report, indent=2) + "\n")
     return path

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.config import DOMAINS, ROLES, Settings, get_settings
 from bot.errors import CoachError
@@ -52,8 +53,12 @@ def _cmd_critique(args: argparse.Namespace, settings: Settings) -> int:
     print(f"overall {result.overall}/5  ({result.source})")
     for dim, score in result.dimensions.items():
         print(f"  {dim:17} {score}")
-    for title, items in (("strengths", result.strengths), ("gaps", result.gaps), ("notices", result.notices),
-                         ("stronger answer", result.stronger_answer)):  # fmt: skip
+    for title, items in (
+        ("strengths", result.strengths),
+        ("gaps", result.gaps),
+        ("notices", result.notices),
+        ("stronger answer", result.stronger_answer),
+    ):
         if items:
             print(f"{title}:")
             print("\n".join(f"  - {item}" for item in items))
@@ -115,7 +120,7 @@ def _cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
     scripted: list[str] | None = None
     if args.answers:
         try:
-            scripted = json.loads(open(args.answers, encoding="utf-8").read())
+            scripted = json.loads(Path(args.answers).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CoachError(f"--answers {args.answers}: cannot read a JSON array of strings ({exc})") from exc
         if not isinstance(scripted, list) or not all(isinstance(a, str) for a in scripted):
@@ -141,14 +146,26 @@ def _cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
             turns.append({"question": asked, "answer": answer, "critique": result.critique, "follow_up": follow})
     summary = result.summary or coach.view(result.session_id)["summary"]
     if args.json:
-        print(json.dumps({"role": args.role, "domain": args.domain, "session_id": result.session_id,
-                          "turns": turns, "summary": summary}, indent=2, ensure_ascii=False))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "role": args.role,
+                    "domain": args.domain,
+                    "session_id": result.session_id,
+                    "turns": turns,
+                    "summary": summary,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         print("\n" + str((summary or {}).get("text", "")))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="AI PM interview coach")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -206,7 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:  # a last line of defence: one line, never a traceback
         logging.getLogger("bot").debug("unexpected error", exc_info=True)
-        print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        print(
+            f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr
+        )
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

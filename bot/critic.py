@@ -74,8 +74,9 @@ class Target:
 
     @classmethod
     def of(cls, question: Question) -> Target:
-        return cls(question.text, question.role, question.domain, question.key_points,
-                   tuple(question.follow_ups), question.id)  # fmt: skip
+        return cls(
+            question.text, question.role, question.domain, question.key_points, tuple(question.follow_ups), question.id
+        )
 
 
 # ---- features and the fitted linear map --------------------------------------------------------------
@@ -85,11 +86,19 @@ def dimension_features(view: AnswerView, target: Target, rubric: Rubric, dim: st
     """The features the fitted model reads for one dimension (see `python -m bot eval --fit`)."""
     reasoning = float(view.weights.mean()) if len(view.weights) else 0.0
     if dim == "communication":
-        return [min(view.structure, 4) / 4, min(view.numbers, 4) / 4, view.question_similarity, reasoning,
-                min(view.words, 250) / 250, float(view.decision)]  # fmt: skip
+        return [
+            min(view.structure, 4) / 4,
+            min(view.numbers, 4) / 4,
+            view.question_similarity,
+            reasoning,
+            min(view.words, 250) / 250,
+            float(view.decision),
+        ]
     rivals = _rivals(target, rubric, dim)
     key = [c for c, _ in view.coverage(target.key_points.get(dim, []), rivals, *target.ramp)]
-    concepts = sorted((c for c, _ in view.coverage(rubric.dimensions[dim].concepts, rivals, *target.ramp)), reverse=True)
+    concepts = sorted(
+        (c for c, _ in view.coverage(rubric.dimensions[dim].concepts, rivals, *target.ramp)), reverse=True
+    )
     kp_cov = float(np.mean(key)) if key else 0.0
     concept_cov = float(np.mean(concepts[:4])) if concepts else 0.0
     breadth = min(sum(1 for c in concepts if c >= 0.5), 4) / 4
@@ -115,6 +124,7 @@ def load_fit(knowledge_dir: Path) -> dict[str, list[float]]:
 
 
 def predict(weights: list[float], features: list[float]) -> float:
+    """A dimension score from the fitted linear map, clipped to 1..5."""
     return float(np.clip(weights[0] + float(np.dot(weights[1:], features)), 1.0, 5.0))
 
 
@@ -142,7 +152,9 @@ def _strengths(view: AnswerView, target: Target) -> list[str]:
             if credit >= 0.6 and idx >= 0:
                 said = view.sentences[idx]
                 said = said if len(said) <= 160 else said[:157] + "..."
-                found.append((credit, f'{dim.replace("_", " ").capitalize()}: you said "{said}", which covers: {point}'))
+                found.append(
+                    (credit, f'{dim.replace("_", " ").capitalize()}: you said "{said}", which covers: {point}')
+                )
     return [text for _, text in sorted(found, reverse=True)[:3]]
 
 
@@ -150,12 +162,16 @@ def _gaps(view: AnswerView, target: Target, rubric: Rubric, scores: dict[str, fl
     gaps: list[str] = []
     for dim in sorted(SCORED, key=lambda d: scores[d]):
         points = target.key_points.get(dim, [])
-        missed = [p for p, (credit, _) in zip(points, view.coverage(points, (), *target.ramp), strict=True) if credit < 0.35]
+        missed = [
+            p for p, (credit, _) in zip(points, view.coverage(points, (), *target.ramp), strict=True) if credit < 0.35
+        ]
         label = rubric.dimensions[dim].title
         gaps += [f"{label}: {point}" for point in missed[:2]]
         level = int(scores[dim])
         if level <= 3:
-            gaps.append(f"{label} is at level {level}; level {level + 1} means: {rubric.dimensions[dim].levels[level + 1]}")
+            gaps.append(
+                f"{label} is at level {level}; level {level + 1} means: {rubric.dimensions[dim].levels[level + 1]}"
+            )
     return gaps[:5]
 
 
@@ -201,7 +217,9 @@ def derived_target(settings: Settings, question: str, role: str, domain: str | N
     qvec = embed_references([question])[0]
     hits = retrieve(settings, question, k=3, role=role)
     bodies = [re.sub(r"[*_`#>]+", "", hit.text.split("\n\n", 1)[-1]) for hit in hits]
-    sentences = [s for body in bodies for s in split_sentences(body) if 8 <= len(s.split()) <= 40 and not s.endswith("?")]
+    sentences = [
+        s for body in bodies for s in split_sentences(body) if 8 <= len(s.split()) <= 40 and not s.endswith("?")
+    ]
     points: dict[str, list[str]] = {}
     for dim in SCORED:
         concepts = rubric.dimensions[dim].concepts
@@ -215,7 +233,9 @@ def derived_target(settings: Settings, question: str, role: str, domain: str | N
     return Target(text=question, role=role, domain=domain, key_points=points, derived=True)
 
 
-def critique_target(target: Target, answer: str, settings: Settings | None = None, with_citations: bool = True) -> Critique:
+def critique_target(
+    target: Target, answer: str, settings: Settings | None = None, with_citations: bool = True
+) -> Critique:
     """The offline critique of `answer` against `target`."""
     settings = settings or get_settings()
     rubric = load_rubric(settings.rubric_path)

@@ -23,7 +23,9 @@ _CONNECTIVE = re.compile(
 )
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|ten|twenty|fifty|hundred|thousand|half|double)\b", re.I)
 _STRUCTURE = re.compile(r"^\s*([-*\u2022]|\d+[.)])\s|\b(first|second|third|then|finally|next|lastly)\b", re.I | re.M)
-_DECISION = re.compile(r"\b(i would|i'd|my recommendation|i recommend|we should|i'd ship|decision|decide|go/no-go)\b", re.I)
+_DECISION = re.compile(
+    r"\b(i would|i'd|my recommendation|i recommend|we should|i'd ship|decision|decide|go/no-go)\b", re.I
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'/-]*")
 
 

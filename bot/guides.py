@@ -16,10 +16,21 @@ from bot.errors import CoachError
 from bot.tokens import OFFLINE_ENCODING, count_tokens
 
 TOPICS = (
-    "role-types", "day-to-day", "evaluation", "probabilistic-behavior", "researchers", "prompt-engineering",
-    "failure-modes", "user-research", "transition-pm", "transition-technical", "portfolio",
-    "healthcare", "legal", "finance",
-)  # fmt: skip
+    "role-types",
+    "day-to-day",
+    "evaluation",
+    "probabilistic-behavior",
+    "researchers",
+    "prompt-engineering",
+    "failure-modes",
+    "user-research",
+    "transition-pm",
+    "transition-technical",
+    "portfolio",
+    "healthcare",
+    "legal",
+    "finance",
+)
 CHUNKER_VERSION = "2"  # bump when chunking changes, so every guide re-ingests
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 

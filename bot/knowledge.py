@@ -37,8 +37,11 @@ class IngestReport:
         return bool(self.added or self.replaced or self.removed)
 
     def lines(self) -> list[str]:
-        out = [f"{verb}: {src}" for verb, items in (("added", self.added), ("replaced", self.replaced),
-               ("removed", self.removed)) for src in items]  # fmt: skip
+        out = [
+            f"{verb}: {src}"
+            for verb, items in (("added", self.added), ("replaced", self.replaced), ("removed", self.removed))
+            for src in items
+        ]
         out.append(
             f"{len(self.added)} added, {len(self.replaced)} replaced, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged; {self.chunks} chunks in the index"
@@ -58,9 +61,14 @@ class Hit:
     similarity: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"topic": self.topic, "source": self.source, "heading": self.heading, "text": self.text,
-                "score": round(self.score, 5),
-                "similarity": None if self.similarity is None else round(self.similarity, 4)}  # fmt: skip
+        return {
+            "topic": self.topic,
+            "source": self.source,
+            "heading": self.heading,
+            "text": self.text,
+            "score": round(self.score, 5),
+            "similarity": None if self.similarity is None else round(self.similarity, 4),
+        }
 
 
 def _client(settings: Settings) -> Any:
@@ -103,7 +111,7 @@ def make_vector_store(settings: Settings) -> Chroma:
     try:
         client.get_or_create_collection(
             settings.collection,
-            embedding_function=ChromaMiniLM(),  # type: ignore[arg-type]
+            embedding_function=ChromaMiniLM(),
             metadata={"embedding_model": MODEL_ID},
             configuration={"hnsw": {"space": "cosine"}},
         )
@@ -155,7 +163,8 @@ def ingest(settings: Settings, rebuild: bool = False) -> IngestReport:
     report = plan_ingest(settings, store, guides)
     stale = report.replaced + report.removed
     if stale:
-        old = store.get(where={"source": {"$in": stale}}, include=[])
+        where: Any = {"source": {"$in": stale}}
+        old = store.get(where=where, include=[])
         store.delete(ids=old["ids"])
     fresh: list[Chunk] = [c for src in report.added + report.replaced for c in chunks_by_source[src]]
     if fresh:
@@ -233,7 +242,11 @@ class Retriever:
         for rank, (doc, _) in enumerate(vector):
             fused[str(doc.id)] = 1.0 / (RRF_K + rank + 1)
         if self.settings.hybrid_retrieval:
-            allowed = None if where is None else {i for i, m in zip(self.ids, self.metas, strict=True) if _match(m, role, topic)}
+            allowed = (
+                None
+                if where is None
+                else {i for i, m in zip(self.ids, self.metas, strict=True) if _match(m, role, topic)}
+            )
             for rank, chunk_id in enumerate(self._lexical_ranks(query, allowed)):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         position = {chunk_id: n for n, chunk_id in enumerate(self.ids)}
@@ -241,8 +254,16 @@ class Retriever:
         hits = []
         for cid in best:
             meta = self.metas[position[cid]]
-            hits.append(Hit(topic=str(meta["topic"]), source=str(meta["source"]), heading=str(meta["heading"]),
-                            text=self.texts[position[cid]], score=fused[cid], similarity=similarity.get(cid)))  # fmt: skip
+            hits.append(
+                Hit(
+                    topic=str(meta["topic"]),
+                    source=str(meta["source"]),
+                    heading=str(meta["heading"]),
+                    text=self.texts[position[cid]],
+                    score=fused[cid],
+                    similarity=similarity.get(cid),
+                )
+            )
         return hits
 
 

@@ -41,8 +41,12 @@ class Usage:
     calls: list[int] = field(default_factory=list)  # input tokens of each call, in order
 
     def as_dict(self) -> dict[str, Any]:
-        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-                "cost_usd": round(self.cost_usd, 6), "calls": len(self.calls)}  # fmt: skip
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": round(self.cost_usd, 6),
+            "calls": len(self.calls),
+        }
 
 
 def make_chat_model(settings: Settings, temperature: float = 0.0) -> BaseChatModel | None:
@@ -84,8 +88,15 @@ class LLM:
         """Drop the oldest history (never the system prompt or the last message) to fit the budget."""
         if _count(messages) <= self.budget:
             return messages
-        trimmed = trim_messages(messages, max_tokens=self.budget, token_counter=_count, strategy="last",
-                                include_system=True, allow_partial=False, start_on="human")  # fmt: skip
+        trimmed = trim_messages(
+            messages,
+            max_tokens=self.budget,
+            token_counter=_count,
+            strategy="last",
+            include_system=True,
+            allow_partial=False,
+            start_on="human",
+        )
         if not trimmed or _count(trimmed) > self.budget:
             system = [m for m in messages[:1] if isinstance(m, SystemMessage)]
             trimmed = system + messages[-1:]
@@ -112,7 +123,9 @@ class LLM:
                 return text
             except Exception as exc:  # provider errors have no common base class
                 last = exc
-                log.warning("LLM call failed (%s); %s", type(exc).__name__, "retrying" if _attempt == 0 else "giving up")
+                log.warning(
+                    "LLM call failed (%s); %s", type(exc).__name__, "retrying" if _attempt == 0 else "giving up"
+                )
         raise LLMFailure(f"{type(last).__name__}: {last}") from last
 
     def stream(self, messages: list[BaseMessage], usage: Usage | None = None) -> Iterator[str]:

@@ -35,14 +35,28 @@ def _parse(text: str) -> _Reply:
     return reply
 
 
-def llm_critique(llm: LLM, prompts_dir: object, target: Target, answer: str, rubric: Rubric,
-                 offline: Critique, usage: Usage | None = None) -> Critique:  # fmt: skip
+def llm_critique(
+    llm: LLM,
+    prompts_dir: object,
+    target: Target,
+    answer: str,
+    rubric: Rubric,
+    offline: Critique,
+    usage: Usage | None = None,
+) -> Critique:
     """The LLM's critique; raises LLMFailure (after one retry) when the call or its JSON fails."""
     from pathlib import Path
 
-    prompt = render(Path(str(prompts_dir)), "critic", role=target.role, domain=target.domain, question=target.text,
-                    key_points=target.key_points, dimensions=list(rubric.dimensions.values()),
-                    answer=fence(answer))  # fmt: skip
+    prompt = render(
+        Path(str(prompts_dir)),
+        "critic",
+        role=target.role,
+        domain=target.domain,
+        question=target.text,
+        key_points=target.key_points,
+        dimensions=list(rubric.dimensions.values()),
+        answer=fence(answer),
+    )
     last: Exception | None = None
     for _attempt in range(2):
         try:
@@ -60,11 +74,21 @@ def llm_critique(llm: LLM, prompts_dir: object, target: Target, answer: str, rub
     flags = list(offline.flags)
     if abs(overall - offline.overall) >= DISAGREEMENT:
         flags.append("critics_disagree")
-        notices.append(f"The AI critic ({overall}) and the offline critic ({offline.overall}) disagree by "
-                       f"{abs(overall - offline.overall):.1f} points; treat this score with caution.")  # fmt: skip
-    return offline.model_copy(update={
-        "overall": overall, "dimensions": scores, "strengths": reply.strengths or offline.strengths,
-        "gaps": reply.gaps or offline.gaps, "follow_up": reply.follow_up or offline.follow_up,
-        "stronger_answer": reply.stronger_answer or offline.stronger_answer, "source": f"llm:{llm.name}",
-        "flags": flags, "notices": notices, "offline_overall": offline.overall,
-    })  # fmt: skip
+        notices.append(
+            f"The AI critic ({overall}) and the offline critic ({offline.overall}) disagree by "
+            f"{abs(overall - offline.overall):.1f} points; treat this score with caution."
+        )
+    return offline.model_copy(
+        update={
+            "overall": overall,
+            "dimensions": scores,
+            "strengths": reply.strengths or offline.strengths,
+            "gaps": reply.gaps or offline.gaps,
+            "follow_up": reply.follow_up or offline.follow_up,
+            "stronger_answer": reply.stronger_answer or offline.stronger_answer,
+            "source": f"llm:{llm.name}",
+            "flags": flags,
+            "notices": notices,
+            "offline_overall": offline.overall,
+        }
+    )

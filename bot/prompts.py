@@ -13,8 +13,14 @@ from bot.errors import CoachError
 
 @lru_cache(maxsize=4)
 def _environment(folder: Path) -> Environment:
-    return Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined, autoescape=False,
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)  # fmt: skip
+    return Environment(
+        loader=FileSystemLoader(folder),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
 
 
 def render(folder: Path, name: str, **variables: Any) -> str:

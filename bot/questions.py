@@ -15,9 +15,16 @@ from bot.errors import CoachError
 from bot.rubric import DIMENSIONS
 
 SKILLS = (
-    "evaluation", "failure-modes", "prompt-engineering", "user-research", "probabilistic-behavior",
-    "researchers", "product-judgment", "domain-regulation", "positioning",
-)  # fmt: skip
+    "evaluation",
+    "failure-modes",
+    "prompt-engineering",
+    "user-research",
+    "probabilistic-behavior",
+    "researchers",
+    "product-judgment",
+    "domain-regulation",
+    "positioning",
+)
 Role = Literal["foundation", "platform", "feature", "vertical"]
 Domain = Literal["healthcare", "legal", "finance"]
 
@@ -66,8 +73,14 @@ class Question(BaseModel):
         return self
 
     def summary(self) -> dict[str, object]:
-        return {"id": self.id, "role": self.role, "domain": self.domain, "skills": self.skills,
-                "difficulty": self.difficulty, "text": self.text}  # fmt: skip
+        return {
+            "id": self.id,
+            "role": self.role,
+            "domain": self.domain,
+            "skills": self.skills,
+            "difficulty": self.difficulty,
+            "text": self.text,
+        }
 
 
 def normalize(text: str) -> str:
@@ -94,7 +107,9 @@ class QuestionBank:
             raise CoachError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
         if domain is not None and domain not in DOMAINS:
             raise CoachError(f"unknown domain {domain!r}; use one of {', '.join(DOMAINS)}")
-        return [q for q in self.questions if (role is None or q.role == role) and (domain is None or q.domain == domain)]
+        return [
+            q for q in self.questions if (role is None or q.role == role) and (domain is None or q.domain == domain)
+        ]
 
 
 @lru_cache(maxsize=4)

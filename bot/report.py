@@ -120,11 +120,23 @@ def progress_frame(history: list[dict[str, Any]]) -> pd.DataFrame:
     for index, item in enumerate(history or [], start=1):
         for dimension, score in (item.get("averages") or {}).items():
             if score is not None:
-                rows.append({"session": index, "started": item.get("started"), "dimension": label(dimension),
-                             "score": float(score)})  # fmt: skip
+                rows.append(
+                    {
+                        "session": index,
+                        "started": item.get("started"),
+                        "dimension": label(dimension),
+                        "score": float(score),
+                    }
+                )
         if item.get("overall") is not None:
-            rows.append({"session": index, "started": item.get("started"), "dimension": "Overall",
-                         "score": float(item["overall"])})  # fmt: skip
+            rows.append(
+                {
+                    "session": index,
+                    "started": item.get("started"),
+                    "dimension": "Overall",
+                    "score": float(item["overall"]),
+                }
+            )
     return pd.DataFrame(rows, columns=["session", "started", "dimension", "score"])
 
 
@@ -156,8 +168,10 @@ def critique_card(critique: dict[str, Any] | None, notices: list[str] | None = N
     parts.append('<table style="width:100%">')
     for dim, score in (critique.get("dimensions") or {}).items():
         value = float(score) if isinstance(score, int | float) else 0.0
-        parts.append(f'<tr><td style="width:30%">{esc(label(str(dim)))}</td><td>{_bar(value)}</td>'
-                     f'<td style="width:3em;text-align:right">{value:.1f}</td></tr>')  # fmt: skip
+        parts.append(
+            f'<tr><td style="width:30%">{esc(label(str(dim)))}</td><td>{_bar(value)}</td>'
+            f'<td style="width:3em;text-align:right">{value:.1f}</td></tr>'
+        )
     parts.append("</table>")
     parts += ["<h4>Strengths</h4>", _items(critique.get("strengths")), "<h4>Gaps</h4>", _items(critique.get("gaps"))]
     if critique.get("follow_up"):
@@ -172,8 +186,10 @@ def critique_card(critique: dict[str, Any] | None, notices: list[str] | None = N
         parts.append("<h4>From the guides</h4>")
     for cite in citations:
         title = f"{cite.get('topic', '')} – {cite.get('heading', '')}"
-        parts.append(f"<details><summary>{esc(title)}</summary><p><small>{esc(str(cite.get('source', '')))}</small></p>"
-                     f'<div style="white-space:pre-wrap">{esc(str(cite.get("text", "")))}</div></details>')  # fmt: skip
+        parts.append(
+            f"<details><summary>{esc(title)}</summary><p><small>{esc(str(cite.get('source', '')))}</small></p>"
+            f'<div style="white-space:pre-wrap">{esc(str(cite.get("text", "")))}</div></details>'
+        )
     source = str(critique.get("source") or "offline")
     who = "the offline critic" if source == "offline" else f"an LLM critic ({source.removeprefix('llm:')})"
     parts.append(f"<p><small>Scored by {esc(who)}.</small></p>")

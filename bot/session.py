@@ -23,7 +23,6 @@ from bot.questions import load_bank
 from bot.rubric import load_rubric
 from bot.store import make_store
 
-
 DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double submit
 
 
@@ -76,8 +75,9 @@ class Coach:
 
         screened = screen(answer, self.settings.answer_token_limit).text
         try:
-            return llm_critique(self.llm, self.settings.prompts_dir, target, screened, self.rubric, offline,
-                                self.usage_for(state))  # fmt: skip
+            return llm_critique(
+                self.llm, self.settings.prompts_dir, target, screened, self.rubric, offline, self.usage_for(state)
+            )
         except LLMFailure:
             notice = "The AI critic failed twice, so this critique comes from the offline critic."
             return offline.model_copy(update={"notices": [*offline.notices, notice]})
@@ -95,26 +95,48 @@ class Coach:
         snapshot = self.graph.get_state(self._config(session_id))
         if not snapshot.values:
             raise CoachError(f"no interview with id {session_id!r}; start a new one")
-        return InterviewState(**snapshot.values)  # type: ignore[typeddict-item]
+        return InterviewState(**snapshot.values)
 
     def _run(self, session_id: str, update: dict[str, Any]) -> TurnResult:
         config = self._config(session_id)
         prior = self.graph.get_state(config).values or {}
-        usage = self._usage.setdefault(session_id, Usage(**{k: v for k, v in prior.get("usage", {}).items()
-                                                            if k in ("input_tokens", "output_tokens", "cost_usd")}))  # fmt: skip
+        usage = self._usage.setdefault(
+            session_id,
+            Usage(
+                **{
+                    k: v
+                    for k, v in prior.get("usage", {}).items()
+                    if k in ("input_tokens", "output_tokens", "cost_usd")
+                }
+            ),
+        )
         out = self.graph.invoke(update, config, durability="sync")
         if usage.calls:
             self.graph.update_state(config, {"usage": {**usage.as_dict(), "per_call": list(usage.calls)}})
         return self._result(session_id, out)
 
     def _result(self, session_id: str, values: dict[str, Any]) -> TurnResult:
-        return TurnResult(session_id=session_id, messages=list(values.get("outbox", [])), prompt=values.get("prompt"),
-                          critique=values.get("last_critique"), done=bool(values.get("done")),
-                          summary=values.get("summary"), notices=list(values.get("notices", [])),
-                          question_number=len(values.get("asked", [])), total=int(values.get("total", 0)))  # fmt: skip
+        return TurnResult(
+            session_id=session_id,
+            messages=list(values.get("outbox", [])),
+            prompt=values.get("prompt"),
+            critique=values.get("last_critique"),
+            done=bool(values.get("done")),
+            summary=values.get("summary"),
+            notices=list(values.get("notices", [])),
+            question_number=len(values.get("asked", [])),
+            total=int(values.get("total", 0)),
+        )
 
-    def start(self, role: str, domain: str | None = None, background: str = "pm", questions: int = 5,
-              difficulty: int = 2, candidate: str | None = None) -> TurnResult:  # fmt: skip
+    def start(
+        self,
+        role: str,
+        domain: str | None = None,
+        background: str = "pm",
+        questions: int = 5,
+        difficulty: int = 2,
+        candidate: str | None = None,
+    ) -> TurnResult:
         """Start a session and ask the first question."""
         if role not in ROLES:
             raise CoachError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
@@ -127,11 +149,30 @@ class Coach:
             raise CoachError("choose 1 to 20 questions and a difficulty from 1 to 3")
         session_id = secrets.token_urlsafe(16)
         candidate = candidate or secrets.token_urlsafe(16)
-        self.store.create_session(id=session_id, candidate=candidate, role=role, domain=domain, background=background,
-                                  questions=int(questions))  # fmt: skip
-        initial = {"session_id": session_id, "candidate": candidate, "role": role, "domain": domain,
-                   "background": background, "total": int(questions), "difficulty": int(difficulty), "input": "",
-                   "asked": [], "covered": [], "results": [], "transcript": [], "done": False, "usage": {}}  # fmt: skip
+        self.store.create_session(
+            id=session_id,
+            candidate=candidate,
+            role=role,
+            domain=domain,
+            background=background,
+            questions=int(questions),
+        )
+        initial: dict[str, Any] = {
+            "session_id": session_id,
+            "candidate": candidate,
+            "role": role,
+            "domain": domain,
+            "background": background,
+            "total": int(questions),
+            "difficulty": int(difficulty),
+            "input": "",
+            "asked": [],
+            "covered": [],
+            "results": [],
+            "transcript": [],
+            "done": False,
+            "usage": {},
+        }
         with self._lock(session_id):
             return self._run(session_id, initial)
 
@@ -142,7 +183,11 @@ class Coach:
             state = self.state(session_id)
             screened = screen(text, self.settings.answer_token_limit)
             last = state.get("last_answer") or {}
-            if screened.text.strip() and last.get("text") == screened.text and time.time() - last.get("at", 0) < DUPLICATE_S:
+            if (
+                screened.text.strip()
+                and last.get("text") == screened.text
+                and time.time() - last.get("at", 0) < DUPLICATE_S
+            ):
                 # the same answer again within seconds (double click, resend): nothing new is recorded
                 result = self._result(session_id, dict(state))
                 return result.model_copy(update={"messages": [], "notices": ["That answer was already received."]})
@@ -162,12 +207,33 @@ class Coach:
     def view(self, session_id: str) -> dict[str, Any]:
         """The whole session as stored: transcript, results, current prompt, summary (for resume and reports)."""
         state = self.state(session_id)
-        keys = ("session_id", "role", "domain", "background", "total", "asked", "prompt", "results", "transcript",
-                "done", "summary", "usage")  # fmt: skip
+        keys = (
+            "session_id",
+            "role",
+            "domain",
+            "background",
+            "total",
+            "asked",
+            "prompt",
+            "results",
+            "transcript",
+            "done",
+            "summary",
+            "usage",
+        )
         return {k: state.get(k) for k in keys}
 
     def history(self, candidate: str) -> list[dict[str, Any]]:
         """A candidate's past sessions, oldest first, with per-dimension averages."""
-        return [{"session_id": s.id, "role": s.role, "domain": s.domain, "started": s.started.isoformat(),
-                 "finished": s.finished.isoformat() if s.finished else None, "overall": s.overall,
-                 "averages": (s.summary or {}).get("averages", {})} for s in self.store.history(candidate)]  # fmt: skip
+        return [
+            {
+                "session_id": s.id,
+                "role": s.role,
+                "domain": s.domain,
+                "started": s.started.isoformat(),
+                "finished": s.finished.isoformat() if s.finished else None,
+                "overall": s.overall,
+                "averages": (s.summary or {}).get("averages", {}),
+            }
+            for s in self.store.history(candidate)
+        ]

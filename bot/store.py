@@ -84,8 +84,9 @@ class Store:
         """Save the candidate's input first; returns the turn id so the critique can be attached later."""
         with self.session() as db:
             seq = db.scalar(select(func.count()).select_from(Turn).where(Turn.session_id == session_id)) or 0
-            turn = Turn(session_id=session_id, seq=seq + 1, kind=kind, prompt=prompt, answer=answer,
-                        question_id=question_id)  # fmt: skip
+            turn = Turn(
+                session_id=session_id, seq=seq + 1, kind=kind, prompt=prompt, answer=answer, question_id=question_id
+            )
             db.add(turn)
             db.flush()
             return int(turn.id)
@@ -115,15 +116,21 @@ class Store:
         """Question ids this candidate has already been asked, in any session."""
         with self.session() as db:
             rows = db.scalars(
-                select(Turn.question_id).join(InterviewSession, Turn.session_id == InterviewSession.id)
+                select(Turn.question_id)
+                .join(InterviewSession, Turn.session_id == InterviewSession.id)
                 .where(InterviewSession.candidate == candidate, Turn.question_id.is_not(None))
-            )  # fmt: skip
+            )
             return {r for r in rows if r}
 
     def history(self, candidate: str) -> list[InterviewSession]:
         with self.session() as db:
-            return list(db.scalars(select(InterviewSession).where(InterviewSession.candidate == candidate)
-                                   .order_by(InterviewSession.started)))  # fmt: skip
+            return list(
+                db.scalars(
+                    select(InterviewSession)
+                    .where(InterviewSession.candidate == candidate)
+                    .order_by(InterviewSession.started)
+                )
+            )
 
 
 @lru_cache(maxsize=8)

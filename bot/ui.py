@@ -27,14 +27,20 @@ from bot.session import Coach, TurnResult
 log = logging.getLogger(__name__)
 GENERIC_ERROR = "Something went wrong on our side; please try again."
 ROLE_CHOICES = [
-    ("Foundation model PM: builds the models themselves; probed on evals, benchmarks and safety trade-offs",
-     "foundation"),
-    ("Platform PM: builds AI APIs and tooling for developers; probed on reliability, cost and developer experience",
-     "platform"),
-    ("Feature PM: ships AI features inside a product; probed on user value, quality bars and failure handling",
-     "feature"),
+    (
+        "Foundation model PM: builds the models themselves; probed on evals, benchmarks and safety trade-offs",
+        "foundation",
+    ),
+    (
+        "Platform PM: builds AI APIs and tooling for developers; probed on reliability, cost and developer experience",
+        "platform",
+    ),
+    (
+        "Feature PM: ships AI features inside a product; probed on user value, quality bars and failure handling",
+        "feature",
+    ),
     ("Vertical PM: AI for a regulated domain; probed on domain risk, compliance and expert review", "vertical"),
-]  # fmt: skip
+]
 CSS = ".coach-card{border:1px solid #d1d5db;border-radius:8px;padding:12px} .coach-notice{color:#b45309}"
 
 
@@ -80,8 +86,12 @@ def _chat(view: dict[str, Any]) -> list[dict[str, str]]:
     out = []
     for m in view.get("transcript") or []:
         user = m.get("role") == "user"
-        out.append({"role": "user" if user else "assistant",
-                    "content": report.inert(m.get("content", "")) if user else str(m.get("content", ""))})  # fmt: skip
+        out.append(
+            {
+                "role": "user" if user else "assistant",
+                "content": report.inert(m.get("content", "")) if user else str(m.get("content", "")),
+            }
+        )
     return out
 
 
@@ -127,24 +137,34 @@ def figures_markdown(figures: dict[str, Any] | None, short: bool = False) -> str
     source = "Scores come from the offline rubric critic unless an LLM is configured (COACH_LLM)."
     if not figures:
         return f"**How accurate is this feedback?** Calibration figures are not available. {source}"
-    head = (f"**How accurate is this feedback?** On a held-out {figures.get('split', 'test')} split of "
-            f"{figures.get('answers')} hand-graded answers, the critic's overall score has Spearman "
-            f"{figures.get('spearman_overall')} with the human grades (a plain cosine-similarity baseline: "
-            f"{figures.get('baseline_cosine_spearman')}).")  # fmt: skip
+    head = (
+        f"**How accurate is this feedback?** On a held-out {figures.get('split', 'test')} split of "
+        f"{figures.get('answers')} hand-graded answers, the critic's overall score has Spearman "
+        f"{figures.get('spearman_overall')} with the human grades (a plain cosine-similarity baseline: "
+        f"{figures.get('baseline_cosine_spearman')})."
+    )
     if short:
         return f"{head} {source} See *About the feedback*."
-    return "\n".join([
-        "## How accurate is this feedback?", "", head, "",
-        f"- Answers in the test split: **{figures.get('answers')}**",
-        f"- Spearman (overall vs. human): **{figures.get('spearman_overall')}**; "
-        f"Pearson **{figures.get('pearson_overall')}**",
-        f"- Strong answer scored above a generic one for the same question: **{figures.get('strong_above_generic')}**",
-        f"- One-sided answers (only evals / only failure modes) separated: **{figures.get('one_sided_separated')}**",
-        f"- Highest score any adversarial answer (buzzwords, fluff, off-topic, injection) got: "
-        f"**{figures.get('adversarial_max')}** / 5",
-        f"- Cosine-similarity baseline Spearman: **{figures.get('baseline_cosine_spearman')}**", "",
-        source, "", "Treat scores as a practice signal, not a hiring verdict.",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "## How accurate is this feedback?",
+            "",
+            head,
+            "",
+            f"- Answers in the test split: **{figures.get('answers')}**",
+            f"- Spearman (overall vs. human): **{figures.get('spearman_overall')}**; "
+            f"Pearson **{figures.get('pearson_overall')}**",
+            f"- Strong answer scored above a generic one for the same question: **{figures.get('strong_above_generic')}**",
+            f"- One-sided answers (only evals / only failure modes) separated: **{figures.get('one_sided_separated')}**",
+            f"- Highest score any adversarial answer (buzzwords, fluff, off-topic, injection) got: "
+            f"**{figures.get('adversarial_max')}** / 5",
+            f"- Cosine-similarity baseline Spearman: **{figures.get('baseline_cosine_spearman')}**",
+            "",
+            source,
+            "",
+            "Treat scores as a practice signal, not a hiring verdict.",
+        ]
+    )
 
 
 def build_app(coach: Coach | None = None) -> gr.Blocks:
@@ -168,10 +188,14 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                 gr.Markdown(figures_markdown(figures, short=True))
                 with gr.Column(visible=True) as setup:
                     role = gr.Radio(ROLE_CHOICES, value="feature", label="Role")
-                    domain = gr.Dropdown(list(DOMAINS), value=DOMAINS[0], label="Domain (vertical roles only)",
-                                         visible=False)  # fmt: skip
-                    background = gr.Radio([("Product manager", "pm"), ("Technical (engineer, scientist)", "technical")],
-                                          value="pm", label="Your background")  # fmt: skip
+                    domain = gr.Dropdown(
+                        list(DOMAINS), value=DOMAINS[0], label="Domain (vertical roles only)", visible=False
+                    )
+                    background = gr.Radio(
+                        [("Product manager", "pm"), ("Technical (engineer, scientist)", "technical")],
+                        value="pm",
+                        label="Your background",
+                    )
                     with gr.Row():
                         questions = gr.Slider(1, 10, value=3, step=1, label="Number of questions")
                         difficulty = gr.Slider(1, 3, value=2, step=1, label="Difficulty")
@@ -182,8 +206,13 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                     link = gr.Markdown("")
                     countdown = gr.Markdown("", elem_id="countdown")
                     chat = gr.Chatbot(label="Interview", height=460, elem_id="chat")
-                    answer = gr.Textbox(lines=5, max_lines=20, label="Your answer", elem_id="answer",
-                                        placeholder="Enter submits; Shift+Enter adds a new line.")  # fmt: skip
+                    answer = gr.Textbox(
+                        lines=5,
+                        max_lines=20,
+                        label="Your answer",
+                        elem_id="answer",
+                        placeholder="Enter submits; Shift+Enter adds a new line.",
+                    )
                     with gr.Row():
                         submit_btn = gr.Button("Submit", variant="primary", elem_id="submit-btn")
                         hint_btn = gr.Button("Hint", elem_id="hint-btn")
@@ -192,8 +221,13 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                     card = gr.HTML("", elem_id="critique-card")
                 with gr.Column(visible=False) as finished:
                     summary_md = gr.Markdown("", elem_id="summary")
-                    chart = gr.BarPlot(x="dimension", y="score", y_lim=[0, 5], label="Average score by dimension",
-                                       elem_id="score-chart")  # fmt: skip
+                    chart = gr.BarPlot(
+                        x="dimension",
+                        y="score",
+                        y_lim=[0, 5],
+                        label="Average score by dimension",
+                        elem_id="score-chart",
+                    )
                     gaps_md = gr.Markdown("")
                     with gr.Row():
                         md_dl = gr.DownloadButton("Download Markdown report", elem_id="download-md")
@@ -202,10 +236,12 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             with gr.Tab("History"):
                 cand_box = gr.Textbox(label="Candidate key (keep it private; it is part of your resume link)")
                 history_btn = gr.Button("Show my history")
-                history_table = gr.Dataframe(headers=["started", "role", "domain", "overall", "finished"],
-                                             interactive=False)  # fmt: skip
-                history_plot = gr.LinePlot(x="session", y="score", color="dimension", y_lim=[0, 5],
-                                           label="Progress by dimension")  # fmt: skip
+                history_table = gr.Dataframe(
+                    headers=["started", "role", "domain", "overall", "finished"], interactive=False
+                )
+                history_plot = gr.LinePlot(
+                    x="session", y="score", color="dimension", y_lim=[0, 5], label="Progress by dimension"
+                )
             with gr.Tab("Guides"):
                 guide_pick = gr.Dropdown([(g.title, t) for t, g in guides.items()], label="Guide")
                 guide_md = gr.Markdown("")
@@ -215,16 +251,39 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             with gr.Tab("About the feedback"):
                 gr.Markdown(figures_markdown(figures))
 
-        turn_outputs = [banner, session, chat, answer, card, progress, setup, live, finished, summary_md, chart,
-                        gaps_md, md_dl, json_dl, deadline, timer, countdown]  # fmt: skip
+        turn_outputs = [
+            banner,
+            session,
+            chat,
+            answer,
+            card,
+            progress,
+            setup,
+            live,
+            finished,
+            summary_md,
+            chart,
+            gaps_md,
+            md_dl,
+            json_dl,
+            deadline,
+            timer,
+            countdown,
+        ]
         buttons = [submit_btn, hint_btn, skip_btn, end_btn]
 
         def render(sid: str, result: TurnResult | None, mins: float, reset: bool = True) -> dict[Any, Any]:
             """Compute the turn outputs for the session as it now stands."""
             view = coach.view(sid)
             done = bool(view.get("done"))
-            out: dict[Any, Any] = {banner: "", session: sid, chat: _chat(view), setup: gr.Column(visible=False),
-                                   live: gr.Column(visible=not done), finished: gr.Column(visible=done)}  # fmt: skip
+            out: dict[Any, Any] = {
+                banner: "",
+                session: sid,
+                chat: _chat(view),
+                setup: gr.Column(visible=False),
+                live: gr.Column(visible=not done),
+                finished: gr.Column(visible=done),
+            }
             asked, total = len(view.get("asked") or []), view.get("total") or 0
             out[progress] = f"**Question {asked} of {total}**" + ("" if done else "")
             if result is not None:
@@ -243,8 +302,9 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             return out
 
         @_guard(banner)
-        def on_start(role_v: str, domain_v: str, bg: str, n: float, diff: float, mins: float, cand: str,
-                     request: gr.Request) -> dict[Any, Any]:  # fmt: skip
+        def on_start(
+            role_v: str, domain_v: str, bg: str, n: float, diff: float, mins: float, cand: str, request: gr.Request
+        ) -> dict[Any, Any]:
             """Start a session and show the first question."""
             cand = cand or secrets.token_urlsafe(12)
             result = coach.start(role_v, domain_v if role_v == "vertical" else None, bg, int(n), int(diff), cand)
@@ -318,8 +378,12 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             """List past sessions and plot progress."""
             items = coach.history((cand or "").strip()) if (cand or "").strip() else []
             rows = [[h["started"][:16], h["role"], h["domain"] or "", h["overall"], bool(h["finished"])] for h in items]
-            return {history_table: rows, history_plot: report.progress_frame(items), candidate: cand,
-                    banner: "" if items else "No past sessions for this candidate key yet."}  # fmt: skip
+            return {
+                history_table: rows,
+                history_plot: report.progress_frame(items),
+                candidate: cand,
+                banner: "" if items else "No past sessions for this candidate key yet.",
+            }
 
         @_guard(banner)
         def on_guide(topic: str) -> dict[Any, Any]:
@@ -334,9 +398,12 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                 return {results: "<p>Type a few words to search.</p>"}
             hits = [h.as_dict() for h in retrieve(settings, text, k=5)]
             esc = html.escape
-            parts = [f"<details><summary>{esc(h['topic'])} – {esc(h['heading'])}</summary>"
-                     f"<p><small>{esc(h['source'])}</small></p>"
-                     f'<div style="white-space:pre-wrap">{esc(h["text"])}</div></details>' for h in hits]  # fmt: skip
+            parts = [
+                f"<details><summary>{esc(h['topic'])} – {esc(h['heading'])}</summary>"
+                f"<p><small>{esc(h['source'])}</small></p>"
+                f'<div style="white-space:pre-wrap">{esc(h["text"])}</div></details>'
+                for h in hits
+            ]
             return {results: "".join(parts) or "<p>No matches.</p>"}
 
         def lock() -> list[Any]:
@@ -346,8 +413,12 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             return [gr.Button(interactive=True) for _ in buttons]
 
         role.change(lambda r: gr.Dropdown(visible=r == "vertical"), role, domain, queue=False)
-        start_btn.click(on_start, [role, domain, background, questions, difficulty, minutes, candidate],
-                        [*turn_outputs, link, candidate, cand_box], api_visibility="private")  # fmt: skip
+        start_btn.click(
+            on_start,
+            [role, domain, background, questions, difficulty, minutes, candidate],
+            [*turn_outputs, link, candidate, cand_box],
+            api_visibility="private",
+        )
         for trigger in (submit_btn.click, answer.submit):
             trigger(lock, None, buttons, queue=False, api_visibility="private").then(
                 on_answer, [session, answer, minutes], turn_outputs, api_visibility="private"
@@ -356,14 +427,30 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             btn.click(lock, None, buttons, queue=False, api_visibility="private").then(
                 command(word), [session, minutes], turn_outputs, api_visibility="private"
             ).then(unlock, None, buttons, queue=False, api_visibility="private")
-        timer.tick(on_tick, [session, answer, deadline, minutes], turn_outputs, show_progress="hidden",
-                   api_visibility="private")  # fmt: skip
-        again_btn.click(lambda: {setup: gr.Column(visible=True), live: gr.Column(visible=False),
-                                 finished: gr.Column(visible=False), session: "", card: "", link: ""},
-                        None, [setup, live, finished, session, card, link], queue=False,
-                        api_visibility="private")  # fmt: skip
-        history_btn.click(on_history, cand_box, [history_table, history_plot, candidate, banner],
-                          api_visibility="private")  # fmt: skip
+        timer.tick(
+            on_tick,
+            [session, answer, deadline, minutes],
+            turn_outputs,
+            show_progress="hidden",
+            api_visibility="private",
+        )
+        again_btn.click(
+            lambda: {
+                setup: gr.Column(visible=True),
+                live: gr.Column(visible=False),
+                finished: gr.Column(visible=False),
+                session: "",
+                card: "",
+                link: "",
+            },
+            None,
+            [setup, live, finished, session, card, link],
+            queue=False,
+            api_visibility="private",
+        )
+        history_btn.click(
+            on_history, cand_box, [history_table, history_plot, candidate, banner], api_visibility="private"
+        )
         guide_pick.change(on_guide, guide_pick, [guide_md, banner], api_visibility="private")
         search_btn.click(on_search, query, [results, banner], api_visibility="private")
         query.submit(on_search, query, [results, banner], api_visibility="private")

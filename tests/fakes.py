@@ -14,11 +14,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-CRITIQUE_JSON = json.dumps({
-    "dimensions": {"evaluation": 4, "failure_modes": 3, "product_judgment": 4, "communication": 4},
-    "strengths": ["You sampled real tickets"], "gaps": ["No rollback plan"],
-    "follow_up": "What would make you roll back?", "stronger_answer": ["Frame", "Evaluate", "Fail safely"],
-})  # fmt: skip
+CRITIQUE_JSON = json.dumps(
+    {
+        "dimensions": {"evaluation": 4, "failure_modes": 3, "product_judgment": 4, "communication": 4},
+        "strengths": ["You sampled real tickets"],
+        "gaps": ["No rollback plan"],
+        "follow_up": "What would make you roll back?",
+        "stronger_answer": ["Frame", "Evaluate", "Fail safely"],
+    }
+)
 
 
 def default_script(messages: list[BaseMessage]) -> str:
@@ -47,12 +51,22 @@ class ScriptedChatModel(BaseChatModel):
             raise out
         return str(out)
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:  # fmt: skip
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: Any = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=AIMessage(self._reply(messages)))])
 
-    def _stream(self, messages: list[BaseMessage], stop: Any = None,
-                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:  # fmt: skip
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: Any = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         for word in self._reply(messages).split(" "):
             yield ChatGenerationChunk(message=AIMessageChunk(content=word + " "))
 
@@ -80,8 +94,10 @@ class OpenAIStub:
                 if kind == "auto":
                     from langchain_core.messages import HumanMessage
 
-                    kind, arg = ("stream" if body.get("stream") else "ok"), default_script(
-                        [HumanMessage(body["messages"][-1]["content"])])
+                    kind, arg = (
+                        ("stream" if body.get("stream") else "ok"),
+                        default_script([HumanMessage(body["messages"][-1]["content"])]),
+                    )
                 if kind == "status":
                     self.send_response(arg)
                     self.send_header("Content-Type", "application/json")
@@ -96,16 +112,27 @@ class OpenAIStub:
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
                     for word in str(arg).split(" "):
-                        chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "stub",
-                                 "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}]}
+                        chunk = {
+                            "id": "c1",
+                            "object": "chat.completion.chunk",
+                            "created": 0,
+                            "model": "stub",
+                            "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}],
+                        }
                         self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.write(b"data: [DONE]\n\n")
                     return
                 text = arg if kind in ("ok", "raw") else ""
-                reply = {"id": "c1", "object": "chat.completion", "created": 0, "model": "stub",
-                         "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                      "finish_reason": "stop"}],
-                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+                reply = {
+                    "id": "c1",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": "stub",
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
                 payload = json.dumps(reply).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

@@ -14,8 +14,14 @@ from bot.config import Settings
 from tests.test_ui import ANSWER, free_port, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 OUT = Path(__file__).parent / "out"
 
 pytestmark = [
@@ -81,8 +87,9 @@ def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:
         OUT.mkdir(exist_ok=True)
         shutil.copy(shot, OUT / "interview.png")
 
-        link = re.search(r"https?://\S+\?session=[\w-]+&candidate=[\w-]+", page.get_by_text("Private resume link")
-                         .inner_text())  # fmt: skip
+        link = re.search(
+            r"https?://\S+\?session=[\w-]+&candidate=[\w-]+", page.get_by_text("Private resume link").inner_text()
+        )
         assert link, "no resume link"
         page.goto(link.group(0))
         expect(page.locator("#summary")).to_contain_text("Interview complete", timeout=60_000)

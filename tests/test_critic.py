@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from bot import Critique, critique
-from bot.calibration import ADVERSARIAL, figures, load_labelled, load_figures
+from bot.calibration import ADVERSARIAL, figures, load_figures, load_labelled
 from bot.config import get_settings
 from bot.guard import find_injections
 from bot.questions import load_bank
@@ -85,8 +85,10 @@ def test_grader_directed_text_is_capped_even_around_a_strong_answer(attack):
 
 
 def test_discussing_prompt_injection_is_not_an_attack():
-    text = ('Users will paste "ignore your rules" into the chat to jailbreak it, so the system prompt must hold '
-            "and we red-team with 200 injection attempts before launch.")  # fmt: skip
+    text = (
+        'Users will paste "ignore your rules" into the chat to jailbreak it, so the system prompt must hold '
+        "and we red-team with 200 injection attempts before launch."
+    )
     assert find_injections(text) == []
 
 
@@ -132,7 +134,9 @@ def test_bad_arguments_raise_clear_errors():
 
 
 def _cli(*args, stdin=""):
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_cli_critique_json_and_empty_answer():

@@ -245,8 +245,9 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 def test_resume_after_the_process_is_killed(data_dir):
     env = {**os.environ, "COACH_DATA_DIR": str(data_dir)}
-    proc = subprocess.run([sys.executable, "-c", RESUME_SCRIPT, STRONG], capture_output=True, text=True, env=env,
-                          timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", RESUME_SCRIPT, STRONG], capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     before = json.loads(proc.stdout.strip().splitlines()[-1])
     coach = Coach()
@@ -261,15 +262,38 @@ def test_cli_practice_json(tmp_path, data_dir):
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps([STRONG, "skip", STRONG]))
     env = {**os.environ, "COACH_DATA_DIR": str(data_dir)}
-    proc = subprocess.run([sys.executable, "-m", "bot", "practice", "--role", "vertical", "--domain", "finance",
-                           "--questions", "2", "--answers", str(answers), "--json"],
-                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "practice",
+            "--role",
+            "vertical",
+            "--domain",
+            "finance",
+            "--questions",
+            "2",
+            "--answers",
+            str(answers),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["role"] == "vertical" and out["domain"] == "finance" and out["summary"]["answered"] >= 1
     assert out["turns"] and {"question", "answer", "critique", "follow_up"} <= set(out["turns"][0])
-    listed = subprocess.run([sys.executable, "-m", "bot", "questions", "--role", "platform", "--json"],
-                            capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    listed = subprocess.run(
+        [sys.executable, "-m", "bot", "questions", "--role", "platform", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     items = json.loads(listed.stdout)
     assert len(items) >= 25 and {"id", "role", "domain", "skills", "difficulty", "text"} <= set(items[0])
     assert make_store(get_settings())  # the store opened in the same data folder

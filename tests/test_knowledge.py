@@ -41,7 +41,9 @@ def test_ingest_is_idempotent_and_tracks_edits_and_deletions(small_kb):
     assert not again.changed and len(again.unchanged) == 3 and again.chunks == first.chunks
 
     legal = small_kb.guides_dir / "legal.md"
-    legal.write_text(legal.read_text() + "\n\n## A new section on retention\n\nKeep client files no longer than needed.\n")
+    legal.write_text(
+        legal.read_text() + "\n\n## A new section on retention\n\nKeep client files no longer than needed.\n"
+    )
     edited = ingest(small_kb)
     assert len(edited.replaced) == 1 and edited.replaced[0].endswith("legal.md")
     assert len(edited.unchanged) == 2 and not edited.added and not edited.removed
@@ -163,8 +165,9 @@ def test_ingest_and_retrieve_against_a_real_chroma_server(tmp_path, small_kb):
         port = s.getsockname()[1]
     server = subprocess.Popen(
         [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         remote = small_kb.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port})
         deadline = time.monotonic() + 60

@@ -14,10 +14,12 @@ from bot.config import Settings
 from bot.report import critique_card, markdown_report, progress_frame, score_chart
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) ![i](javascript:x)"
-ANSWER = ("I would start by defining what good looks like with a golden set of graded examples, measure precision "
-          "and recall per segment, set a launch bar in advance, plan for hallucination and policy failure modes with "
-          "guardrails, a human fallback and a kill switch, and roll out behind a flag to a small share of traffic, "
-          "comparing reopen rate and CSAT against the control before expanding.")  # fmt: skip
+ANSWER = (
+    "I would start by defining what good looks like with a golden set of graded examples, measure precision "
+    "and recall per segment, set a launch bar in advance, plan for hallucination and policy failure modes with "
+    "guardrails, a human fallback and a kill switch, and roll out behind a flag to a small share of traffic, "
+    "comparing reopen rate and CSAT against the control before expanding."
+)
 
 
 def free_port() -> int:
@@ -124,7 +126,9 @@ def test_critique_card_escapes_everything() -> None:
         "follow_up": HOSTILE,
         "follow_up_dimension": "evaluation",
         "stronger_answer": [HOSTILE],
-        "citations": [{"topic": "evaluation", "source": "g.md", "heading": "<img src=x onerror=alert(1)>", "text": HOSTILE}],
+        "citations": [
+            {"topic": "evaluation", "source": "g.md", "heading": "<img src=x onerror=alert(1)>", "text": HOSTILE}
+        ],
         "source": "offline",
         "flags": ["<script>x</script>"],
         "notices": [HOSTILE],
@@ -139,7 +143,9 @@ def test_critique_card_escapes_everything() -> None:
 def test_chart_frames() -> None:
     frame = score_chart({"evaluation": 3.0, "failure_modes": 2.0})
     assert list(frame.columns) == ["dimension", "score"] and len(frame) == 2
-    history = [{"started": "2026-01-01", "overall": 2.0, "averages": {"evaluation": 2.0}},
-               {"started": "2026-01-02", "overall": 3.0, "averages": {"evaluation": 3.5}}]  # fmt: skip
+    history = [
+        {"started": "2026-01-01", "overall": 2.0, "averages": {"evaluation": 2.0}},
+        {"started": "2026-01-02", "overall": 3.0, "averages": {"evaluation": 3.5}},
+    ]
     progress = progress_frame(history)
     assert set(progress["dimension"]) == {"Evaluation", "Overall"} and progress["session"].max() == 2
