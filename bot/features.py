@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -47,23 +46,18 @@ def reasoning_weight(sentence: str) -> float:
     return 0.7 if len(words) >= 8 else 0.5
 
 
-@lru_cache(maxsize=4096)
-def _cached_vector(text: str) -> np.ndarray:
-    return get_model().embed([text])[0]
+_reference_vectors: dict[str, np.ndarray] = {}
 
 
 def embed_references(texts: Sequence[str]) -> np.ndarray:
-    """Vectors for reference statements (key points, concepts), cached across calls."""
+    """Vectors for reference statements (key points, concepts), embedded once per process."""
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    missing = [t for t in texts if _cached_vector.cache_info().currsize == 0 or t not in _seen]
+    missing = list(dict.fromkeys(t for t in texts if t not in _reference_vectors))
     if missing:
         for text, vec in zip(missing, get_model().embed(missing), strict=True):
-            _seen[text] = vec
-    return np.vstack([_seen[t] for t in texts])
-
-
-_seen: dict[str, np.ndarray] = {}
+            _reference_vectors[text] = vec
+    return np.vstack([_reference_vectors[t] for t in texts])
 
 
 @dataclass

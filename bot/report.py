@@ -199,3 +199,53 @@ def critique_card(critique: dict[str, Any] | None, notices: list[str] | None = N
         parts.append(f'<p class="coach-notice">⚠️ {esc(str(note))}</p>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def gaps_markdown(summary: dict[str, Any]) -> str:
+    """List the biggest gaps and the guides they point to."""
+    lines = ["### Biggest gaps"] if summary.get("gaps") else []
+    for gap in summary.get("gaps") or []:
+        avg = gap.get("average")
+        score = f" ({float(avg):.1f}/5)" if isinstance(avg, int | float) else ""
+        guide = f": read the guide `{inert(gap.get('guide'))}`" if gap.get("guide") else ""
+        lines.append(f"- **{label(str(gap.get('dimension', '')))}**{score}{guide}")
+        for example in (gap.get("examples") or [])[:2]:
+            lines.append(f"    - {inert(example)}")
+    if summary.get("guides"):
+        lines += ["", "**Guides to read next:** " + ", ".join(f"`{inert(g)}`" for g in summary["guides"])]
+    return "\n".join(lines)
+
+
+def figures_markdown(figures: dict[str, Any] | None, short: bool = False) -> str:
+    """Describe the critic's calibration figures as Markdown."""
+    source = "Scores come from the offline rubric critic unless an LLM is configured (COACH_LLM)."
+    if not figures:
+        return f"**How accurate is this feedback?** Calibration figures are not available. {source}"
+    head = (
+        f"**How accurate is this feedback?** On a held-out {figures.get('split', 'test')} split of "
+        f"{figures.get('answers')} hand-graded answers, the critic's overall score has Spearman "
+        f"{figures.get('spearman_overall')} with the human grades (a plain cosine-similarity baseline: "
+        f"{figures.get('baseline_cosine_spearman')})."
+    )
+    if short:
+        return f"{head} {source} See *About the feedback*."
+    return "\n".join(
+        [
+            "## How accurate is this feedback?",
+            "",
+            head,
+            "",
+            f"- Answers in the test split: **{figures.get('answers')}**",
+            f"- Spearman (overall vs. human): **{figures.get('spearman_overall')}**; "
+            f"Pearson **{figures.get('pearson_overall')}**",
+            f"- Strong answer scored above a generic one for the same question: **{figures.get('strong_above_generic')}**",
+            f"- One-sided answers (only evals / only failure modes) separated: **{figures.get('one_sided_separated')}**",
+            f"- Highest score any adversarial answer (buzzwords, fluff, off-topic, injection) got: "
+            f"**{figures.get('adversarial_max')}** / 5",
+            f"- Cosine-similarity baseline Spearman: **{figures.get('baseline_cosine_spearman')}**",
+            "",
+            source,
+            "",
+            "Treat scores as a practice signal, not a hiring verdict.",
+        ]
+    )

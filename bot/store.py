@@ -5,59 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.errors import CoachError
+from bot.migrate import upgrade
+from bot.models import Base, InterviewSession, Turn, utc_now
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    """Declarative base for all tables."""
-
-
-class InterviewSession(Base):
-    """One mock interview."""
-
-    __tablename__ = "sessions"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    candidate: Mapped[str] = mapped_column(String(64), index=True)
-    role: Mapped[str] = mapped_column(String(16))
-    domain: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    background: Mapped[str] = mapped_column(String(16))
-    questions: Mapped[int] = mapped_column(Integer)
-    started: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    overall: Mapped[float | None] = mapped_column(Float, nullable=True)
-    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
-    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
-
-
-class Turn(Base):
-    """One candidate input and what the coach made of it."""
-
-    __tablename__ = "turns"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))  # answer | follow_up | skip | hint | clarify | empty
-    question_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    prompt: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(Text)
-    critique: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+__all__ = ["Base", "InterviewSession", "Store", "Turn", "make_store"]
 
 
 class Store:
@@ -105,7 +66,7 @@ class Store:
         with self.session() as db:
             row = db.get(InterviewSession, session_id)
             if row is not None and row.finished is None:
-                row.finished = _now()
+                row.finished = utc_now()
                 row.summary = json.loads(json.dumps(summary))
                 row.overall = summary.get("overall")
                 row.tokens_in = int(usage.get("input_tokens", 0))
@@ -149,13 +110,13 @@ def _engine(url: str) -> Engine:
 
 
 def make_store(settings: Settings) -> Store:
-    """The store for these settings; tables are created on first use."""
+    """The store for these settings; the schema is brought to the newest migration on first use."""
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         engine = _engine(url)
-        Base.metadata.create_all(engine)
+        upgrade(engine)
     except (SQLAlchemyError, ImportError) as exc:
         shown = url.split("@")[-1]  # never print credentials
         raise CoachError(f"cannot open the database at ...@{shown} ({type(exc).__name__}); check DATABASE_URL") from exc

@@ -41,6 +41,18 @@ ROLE_CHOICES = [
     ),
     ("Vertical PM: AI for a regulated domain; probed on domain risk, compliance and expert review", "vertical"),
 ]
+ENTER_JS = """() => {
+  const onKey = (e) => {
+    const box = e.target.closest && e.target.closest("#answer");
+    if (!box || e.key !== "Enter" || e.isComposing) return;
+    e.stopImmediatePropagation();
+    if (e.shiftKey) return;
+    e.preventDefault();
+    if (e.type === "keydown") document.querySelector("#submit-btn")?.click();
+  };
+  window.addEventListener("keydown", onKey, true);
+  window.addEventListener("keypress", onKey, true);
+}"""  # Enter submits the answer, Shift+Enter adds a new line (Gradio's own default is the reverse)
 CSS = ".coach-card{border:1px solid #d1d5db;border-radius:8px;padding:12px} .coach-notice{color:#b45309}"
 
 
@@ -117,56 +129,6 @@ def _write_reports(view: dict[str, Any]) -> tuple[str, str]:
     return str(md), str(js)
 
 
-def _gaps_markdown(summary: dict[str, Any]) -> str:
-    """List the biggest gaps and the guides they point to."""
-    lines = ["### Biggest gaps"] if summary.get("gaps") else []
-    for gap in summary.get("gaps") or []:
-        avg = gap.get("average")
-        score = f" ({float(avg):.1f}/5)" if isinstance(avg, int | float) else ""
-        guide = f": read the guide `{report.inert(gap.get('guide'))}`" if gap.get("guide") else ""
-        lines.append(f"- **{report.label(str(gap.get('dimension', '')))}**{score}{guide}")
-        for example in (gap.get("examples") or [])[:2]:
-            lines.append(f"    - {report.inert(example)}")
-    if summary.get("guides"):
-        lines += ["", "**Guides to read next:** " + ", ".join(f"`{report.inert(g)}`" for g in summary["guides"])]
-    return "\n".join(lines)
-
-
-def figures_markdown(figures: dict[str, Any] | None, short: bool = False) -> str:
-    """Describe the critic's calibration figures as Markdown."""
-    source = "Scores come from the offline rubric critic unless an LLM is configured (COACH_LLM)."
-    if not figures:
-        return f"**How accurate is this feedback?** Calibration figures are not available. {source}"
-    head = (
-        f"**How accurate is this feedback?** On a held-out {figures.get('split', 'test')} split of "
-        f"{figures.get('answers')} hand-graded answers, the critic's overall score has Spearman "
-        f"{figures.get('spearman_overall')} with the human grades (a plain cosine-similarity baseline: "
-        f"{figures.get('baseline_cosine_spearman')})."
-    )
-    if short:
-        return f"{head} {source} See *About the feedback*."
-    return "\n".join(
-        [
-            "## How accurate is this feedback?",
-            "",
-            head,
-            "",
-            f"- Answers in the test split: **{figures.get('answers')}**",
-            f"- Spearman (overall vs. human): **{figures.get('spearman_overall')}**; "
-            f"Pearson **{figures.get('pearson_overall')}**",
-            f"- Strong answer scored above a generic one for the same question: **{figures.get('strong_above_generic')}**",
-            f"- One-sided answers (only evals / only failure modes) separated: **{figures.get('one_sided_separated')}**",
-            f"- Highest score any adversarial answer (buzzwords, fluff, off-topic, injection) got: "
-            f"**{figures.get('adversarial_max')}** / 5",
-            f"- Cosine-similarity baseline Spearman: **{figures.get('baseline_cosine_spearman')}**",
-            "",
-            source,
-            "",
-            "Treat scores as a practice signal, not a hiring verdict.",
-        ]
-    )
-
-
 def build_app(coach: Coach | None = None) -> gr.Blocks:
     """Build the Blocks app (tabs, handlers and named API endpoints) around one Coach."""
     coach = coach or Coach()
@@ -185,7 +147,8 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
         banner = gr.Markdown("")
         with gr.Tabs():
             with gr.Tab("Interview"):
-                gr.Markdown(figures_markdown(figures, short=True))
+                gr.Markdown(report.figures_markdown(figures, short=True))
+                link = gr.Markdown("", elem_id="resume-link")
                 with gr.Column(visible=True) as setup:
                     role = gr.Radio(ROLE_CHOICES, value="feature", label="Role")
                     domain = gr.Dropdown(
@@ -203,7 +166,6 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                     start_btn = gr.Button("Start interview", variant="primary", elem_id="start-btn")
                 with gr.Column(visible=False) as live:
                     progress = gr.Markdown("")
-                    link = gr.Markdown("")
                     countdown = gr.Markdown("", elem_id="countdown")
                     chat = gr.Chatbot(label="Interview", height=460, elem_id="chat")
                     answer = gr.Textbox(
@@ -249,7 +211,7 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                 search_btn = gr.Button("Search")
                 results = gr.HTML("")
             with gr.Tab("About the feedback"):
-                gr.Markdown(figures_markdown(figures))
+                gr.Markdown(report.figures_markdown(figures))
 
         turn_outputs = [
             banner,
@@ -297,7 +259,7 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                 summary = view.get("summary") or {}
                 out[summary_md] = str(summary.get("text") or "**Interview complete.**")
                 out[chart] = report.score_chart(summary.get("averages") or {})
-                out[gaps_md] = _gaps_markdown(summary)
+                out[gaps_md] = report.gaps_markdown(summary)
                 out[md_dl], out[json_dl] = _write_reports(view)
             return out
 
@@ -454,6 +416,7 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
         guide_pick.change(on_guide, guide_pick, [guide_md, banner], api_visibility="private")
         search_btn.click(on_search, query, [results, banner], api_visibility="private")
         query.submit(on_search, query, [results, banner], api_visibility="private")
+        demo.load(None, None, None, js=ENTER_JS, api_visibility="private")
         demo.load(on_load, None, [*turn_outputs, link, candidate, cand_box], api_visibility="private")
 
         @_api

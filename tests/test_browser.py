@@ -52,16 +52,21 @@ def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page: Any = browser.new_page(viewport={"width": 1280, "height": 1600}, accept_downloads=True)
-        page.set_default_timeout(120_000)
+        page.set_default_timeout(30_000)
         page.goto(url)
-        page.get_by_label(re.compile("^Platform PM")).check()
+        page.get_by_text(re.compile("^Platform PM")).first.click()
         page.locator("#start-btn").click()
         chat = page.locator("#chat")
         expect(chat).to_contain_text("Question 1", timeout=120_000)
         expect(page.get_by_text("Private resume link")).to_be_visible()
 
         hostile = ANSWER + ' <img src=x onerror="window.__pwned=1"> [click](javascript:window.__pwned=2)'
-        page.locator("#answer textarea").fill(hostile)
+        box = page.locator("#answer textarea")
+        box.fill(hostile)
+        box.press("End")
+        box.press("Shift+Enter")  # a new line, not a submit
+        box.type("Second paragraph.")
+        assert "\nSecond paragraph." in box.input_value()
         page.locator("#submit-btn").click()
         card = page.locator("#critique-card")
         expect(card).to_contain_text("Feedback:", timeout=120_000)
@@ -69,6 +74,11 @@ def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:
         expect(chat).to_contain_text('<img src=x onerror="window.__pwned=1">')
         expect(page.locator("#submit-btn")).to_be_enabled()
 
+        expect(box).to_have_value("")
+        box.fill("Follow-up: I would page the on-call owner, pause auto-send for refunds and audit similar replies.")
+        box.press("Enter")  # Enter submits
+        expect(chat).to_contain_text("pause auto-send for refunds", timeout=120_000)
+        expect(page.locator("#submit-btn")).to_be_enabled()
         page.locator("#end-btn").click()
         expect(page.locator("#summary")).to_contain_text("Interview complete", timeout=120_000)
         chart = page.locator("#score-chart")
