@@ -18,8 +18,8 @@ run: setup
 	$(BIN)/python app.py
 
 lint: setup
-	$(BIN)/ruff check bot tests bench app.py
-	$(BIN)/ruff format --check bot tests bench app.py
+	$(BIN)/ruff check bot tests bench app.py migrations
+	$(BIN)/ruff format --check bot tests bench app.py migrations
 	$(BIN)/mypy bot app.py
 
 test: lint

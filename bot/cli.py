@@ -164,6 +164,12 @@ def _cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_coach(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.coach import coach_add_command
+
+    return coach_add_command(args.email, args.password)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="AI PM interview coach")
@@ -195,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", help="JSON array of answers, one per turn (non-interactive)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_practice)
+
+    p = sub.add_parser("coach", help="manage coach accounts")
+    coach_sub = p.add_subparsers(dest="coach_command", required=True)
+    add = coach_sub.add_parser("add", help="create a coach account (asks for the password)")
+    add.add_argument("email")
+    add.add_argument("--password", help="for scripts; prefer the prompt, which keeps it out of shell history")
+    add.set_defaults(handler=_cmd_coach)
 
     p = sub.add_parser("critique", help="critique an answer read from standard input")
     p.add_argument("--role", choices=ROLES, required=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ROLES = ("foundation", "platform", "feature", "vertical")
@@ -90,6 +91,19 @@ class Settings(BaseSettings):
         default="127.0.0.1", validation_alias=_env("GRADIO_SERVER_NAME"), description="Bind address."
     )
     port: int = Field(default=7860, validation_alias=_env("PORT", "GRADIO_SERVER_PORT"), description="Bind port.")
+    coach_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=_env("COACH_ALLOWLIST"),
+        description="Hugging Face usernames or emails allowed to sign in as coaches (comma-separated); empty: none.",
+    )
+
+    @field_validator("coach_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: object) -> object:
+        """Accept `a, b,c` from the environment as well as a list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def guides_dir(self) -> Path:

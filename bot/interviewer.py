@@ -396,8 +396,10 @@ def summarize(state: InterviewState, coach: Any) -> dict[str, Any]:
     if answered:
         lines.append(f"Overall {overall}/5 over {len(answered)} answered question(s).")
         lines += [f"- {d.replace('_', ' ')}: {averages[d]}" for d in DIMENSIONS]
-        lines.append("Biggest gaps: " + "; ".join(f"{g['dimension'].replace('_', ' ')} ({g['average']})" for g in gaps))
-        lines.append("Read next: " + ", ".join(f"`{t}`" for t in topics[:4]))
+        lines.append(
+            "\nBiggest gaps: " + "; ".join(f"{g['dimension'].replace('_', ' ')} ({g['average']})" for g in gaps)
+        )
+        lines.append("\nRead next: " + ", ".join(f"`{t}`" for t in topics[:4]))
     else:
         lines.append("No questions were answered, so there is nothing to score yet.")
     return {

@@ -209,6 +209,7 @@ class Coach:
         state = self.state(session_id)
         keys = (
             "session_id",
+            "candidate",
             "role",
             "domain",
             "background",
@@ -220,6 +221,7 @@ class Coach:
             "done",
             "summary",
             "usage",
+            "last_critique",
         )
         return {k: state.get(k) for k in keys}
 

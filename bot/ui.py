@@ -250,6 +250,8 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             out[progress] = f"**Question {asked} of {total}**" + ("" if done else "")
             if result is not None:
                 out[card] = report.critique_card(result.critique, result.notices)
+            elif view.get("last_critique"):  # a resumed session shows the critique it last saw
+                out[card] = report.critique_card(view["last_critique"], [])
             timed = bool(mins and mins > 0 and not done)
             if reset or not timed:
                 out[deadline] = time.time() + float(mins) * 60 if timed else 0.0
@@ -331,6 +333,8 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                 except CoachError:
                     out[banner] = "⚠️ That resume link does not match any interview. Start a new one below."
                     return out
+                cand = str(coach.view(sid).get("candidate") or cand)
+                out[candidate], out[cand_box] = cand, cand
                 out[link] = f"Private resume link (bookmark it): `{_resume_link(request, sid, cand)}`"
                 out[banner] = "Welcome back: your interview was restored."
             return out

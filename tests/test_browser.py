@@ -107,3 +107,35 @@ def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:
         expect(page.get_by_text("does not match any interview")).to_be_visible(timeout=60_000)
         assert page.evaluate("typeof window.__pwned") == "undefined"
         browser.close()
+
+
+def test_timer_history_and_guides_in_the_browser(url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page: Any = browser.new_page(viewport={"width": 1280, "height": 1400})
+        page.set_default_timeout(30_000)
+        page.goto(url)
+        page.get_by_label("Minutes per answer (0 = no timer)").fill("0.1")
+        page.locator("#start-btn").click()
+        expect(page.locator("#chat")).to_contain_text("Question 1", timeout=120_000)
+        expect(page.locator("#countdown")).to_contain_text("left")
+        page.locator("#answer textarea").fill("A timed answer: I would set a launch bar and a rollback plan.")
+        expect(page.get_by_text("Time is up")).to_be_visible(timeout=60_000)
+        expect(page.locator("#chat")).to_contain_text("A timed answer")
+        page.locator("#end-btn").click()
+        expect(page.locator("#summary")).to_contain_text("Interview complete", timeout=60_000)
+
+        page.get_by_role("tab", name="History").click()
+        page.get_by_role("button", name="Show my history").click()
+        expect(page.get_by_role("tabpanel")).to_contain_text("feature")
+
+        page.get_by_role("tab", name="Guides").click()
+        page.get_by_label("Search the guides").fill("refund <script>window.__pwned=3</script>")
+        page.get_by_role("button", name="Search").click()
+        expect(page.locator("details").first).to_be_visible()
+        page.get_by_role("tab", name="About the feedback").click()
+        expect(page.get_by_text("Spearman (overall vs. human)")).to_be_visible()
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        browser.close()

@@ -297,3 +297,17 @@ def test_cli_practice_json(tmp_path, data_dir):
     items = json.loads(listed.stdout)
     assert len(items) >= 25 and {"id", "role", "domain", "skills", "difficulty", "text"} <= set(items[0])
     assert make_store(get_settings())  # the store opened in the same data folder
+
+
+def test_prompt_size_stays_flat_over_a_20_question_session():
+    import importlib.util
+
+    from bot.config import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location("token_budget", PROJECT_ROOT / "bench" / "token_budget.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    asks = bench.run(20)
+    assert len(asks) == 20
+    assert asks[19] <= 1.2 * asks[2]
+    assert max(asks) <= get_settings().input_token_budget

@@ -1,0 +1,313 @@
+"""Coach dashboards, candidate results and exports: scores with coach overrides applied, each with its source."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections import defaultdict
+from datetime import datetime
+from statistics import mean
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.coach import NOT_FOUND, owned_assignment, owned_attempt
+from bot.errors import CoachError
+from bot.models import Assignment, Coach, InterviewSession, Review, Turn, as_utc, utc_now
+from bot.rubric import DIMENSIONS
+from bot.store import Store
+
+SCORE_KEYS = ("overall", *DIMENSIONS)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = ("attempt_id", "candidate_name", "candidate_email", "started", "finished", "answers", *SCORE_KEYS)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """An ISO-8601 UTC timestamp, or None."""
+    return None if moment is None else as_utc(moment).isoformat(timespec="seconds")
+
+
+def critic_label(critique: dict[str, Any]) -> str:
+    """Who produced a critique: "offline critic" or "LLM (model)"."""
+    source = str(critique.get("source") or "offline")
+    if source == "offline":
+        return "offline critic"
+    if source.startswith("llm:"):
+        return f"LLM ({source.split(':', 1)[1]})"
+    return source
+
+
+def _reviews_by_turn(db: Session, turn_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every review of these turns, oldest first, with the reviewing coach's email."""
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not turn_ids:
+        return found
+    rows = db.execute(
+        select(Review, Coach.email)
+        .join(Coach, Review.coach_id == Coach.id)
+        .where(Review.turn_id.in_(turn_ids))
+        .order_by(Review.id)
+    )
+    for entry, email in rows:
+        found[entry.turn_id].append(
+            {
+                "coach": email,
+                "dimension": entry.dimension or "overall",
+                "score": entry.score,
+                "comment": entry.comment,
+                "created": _iso(entry.created),
+            }
+        )
+    return found
+
+
+def turn_scores(turn: Turn, reviews: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each score of a turn as {score, source}: the critic's, replaced by the newest coach override."""
+    scores: dict[str, dict[str, Any]] = {}
+    critique = turn.critique or {}
+    if critique:
+        label = critic_label(critique)
+        if critique.get("overall") is not None:
+            scores["overall"] = {"score": float(critique["overall"]), "source": label}
+        for dimension, value in (critique.get("dimensions") or {}).items():
+            if dimension in DIMENSIONS and value is not None:
+                scores[dimension] = {"score": float(value), "source": label}
+    for entry in reviews:  # oldest first, so the newest override wins
+        if entry["score"] is not None:
+            scores[entry["dimension"]] = {"score": float(entry["score"]), "source": f"coach {entry['coach']}"}
+    return scores
+
+
+def _turn_view(turn: Turn, reviews: list[dict[str, Any]]) -> dict[str, Any]:
+    """One turn with its critique, reviews and effective scores."""
+    return {
+        "id": turn.id,
+        "seq": turn.seq,
+        "kind": turn.kind,
+        "question_id": turn.question_id,
+        "prompt": turn.prompt,
+        "answer": turn.answer,
+        "critique": turn.critique,
+        "scores": turn_scores(turn, reviews),
+        "reviews": reviews,
+    }
+
+
+def _attempt_turns(db: Session, attempt_id: str) -> list[dict[str, Any]]:
+    """The turn views of one attempt, in order."""
+    turns = list(db.scalars(select(Turn).where(Turn.session_id == attempt_id).order_by(Turn.seq)))
+    reviews = _reviews_by_turn(db, [t.id for t in turns])
+    return [_turn_view(t, reviews.get(t.id, [])) for t in turns]
+
+
+def _attempt_row(attempt: InterviewSession, turns: list[dict[str, Any]]) -> dict[str, Any]:
+    """One attempt's summary: who, when, and each score averaged over its scored turns."""
+    row: dict[str, Any] = {
+        "attempt_id": attempt.id,
+        "candidate_name": attempt.candidate_name,
+        "candidate_email": attempt.candidate_email,
+        "started": _iso(attempt.started),
+        "finished": _iso(attempt.finished),
+        "answers": sum(1 for t in turns if t["scores"]),
+    }
+    for key in SCORE_KEYS:
+        values = [t["scores"][key]["score"] for t in turns if key in t["scores"]]
+        row[key] = round(mean(values), 2) if values else None
+    return row
+
+
+def _assignment_view(assignment: Assignment, attempts: int | None = None) -> dict[str, Any]:
+    """An assignment's settings (never its share code outside the coach's own list)."""
+    view: dict[str, Any] = {
+        "id": assignment.id,
+        "title": assignment.title,
+        "role": assignment.role,
+        "domain": assignment.domain,
+        "skill_focus": list(assignment.skill_focus),
+        "questions": assignment.questions,
+        "difficulty": assignment.difficulty,
+        "time_limit_s": assignment.time_limit_s,
+        "due": _iso(assignment.due),
+        "open": as_utc(assignment.due) > utc_now(),
+        "custom_questions": [q["text"] for q in assignment.custom_questions],
+        "created": _iso(assignment.created),
+    }
+    if attempts is not None:
+        view["attempts"] = attempts
+    return view
+
+
+def list_assignments(store: Store, coach: Coach) -> list[dict[str, Any]]:
+    """The coach's assignments, newest first, each with its share code and number of attempts."""
+    with store.session() as db:
+        assignments = list(
+            db.scalars(select(Assignment).where(Assignment.coach_id == coach.id).order_by(Assignment.id.desc()))
+        )
+        counts: dict[int, int] = defaultdict(int)
+        for assignment_id in db.scalars(
+            select(InterviewSession.assignment_id).where(
+                InterviewSession.assignment_id.in_([a.id for a in assignments])
+            )
+        ):
+            if assignment_id is not None:
+                counts[assignment_id] += 1
+        return [{**_assignment_view(a, counts[a.id]), "code": a.code} for a in assignments]
+
+
+def _attempt_sessions(db: Session, assignment_id: int) -> list[InterviewSession]:
+    """The sessions attempting an assignment, oldest first."""
+    return list(
+        db.scalars(
+            select(InterviewSession)
+            .where(InterviewSession.assignment_id == assignment_id)
+            .order_by(InterviewSession.started, InterviewSession.id)
+        )
+    )
+
+
+def attempts(store: Store, coach: Coach, assignment_id: int) -> list[dict[str, Any]]:
+    """One row per attempt of the coach's assignment: candidate, started, finished and scores."""
+    with store.session() as db:
+        owned_assignment(db, coach, assignment_id)
+        return [_attempt_row(a, _attempt_turns(db, a.id)) for a in _attempt_sessions(db, assignment_id)]
+
+
+def transcript(store: Store, coach: Coach, attempt_id: str) -> dict[str, Any]:
+    """An attempt of the coach's assignment, turn by turn, with critiques, reviews and effective scores."""
+    with store.session() as db:
+        attempt = owned_attempt(db, coach, attempt_id)
+        turns = _attempt_turns(db, attempt.id)
+        assignment = db.get(Assignment, attempt.assignment_id)
+        return {
+            "attempt": _attempt_row(attempt, turns),
+            "assignment": None if assignment is None else _assignment_view(assignment),
+            "turns": turns,
+        }
+
+
+def cohort_scores(store: Store, coach: Coach, assignment_id: int) -> dict[str, list[float]]:
+    """Every attempt's score per dimension (and overall), for a distribution chart."""
+    rows = attempts(store, coach, assignment_id)
+    return {key: [r[key] for r in rows if r[key] is not None] for key in SCORE_KEYS}
+
+
+def candidate_results(store: Store, session_id: str) -> dict[str, Any]:
+    """What a candidate may see of their own attempt: its turns, scores (with sources) and coach comments."""
+    with store.session() as db:
+        attempt = db.get(InterviewSession, session_id)
+        if attempt is None:
+            raise CoachError(NOT_FOUND)
+        turns = _attempt_turns(db, attempt.id)
+        assignment = db.get(Assignment, attempt.assignment_id) if attempt.assignment_id is not None else None
+        return {
+            "attempt": _attempt_row(attempt, turns),
+            "assignment": None if assignment is None else {"title": assignment.title, "due": _iso(assignment.due)},
+            "turns": turns,
+        }
+
+
+def safe_cell(value: Any) -> str:
+    """A CSV cell that spreadsheets will not run as a formula (a leading = + - @ tab or CR gets a quote)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def export_csv(store: Store, coach: Coach, assignment_id: int) -> str:
+    """The assignment's attempts as CSV, one row per attempt, safe to open in a spreadsheet."""
+    rows = attempts(store, coach, assignment_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([safe_cell(row[column]) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def export_json(store: Store, coach: Coach, assignment_id: int) -> str:
+    """The assignment, its attempts and their transcripts as JSON (no share code, no secrets)."""
+    with store.session() as db:
+        assignment = owned_assignment(db, coach, assignment_id)
+        sessions = _attempt_sessions(db, assignment_id)
+        exported = []
+        for attempt in sessions:
+            turns = _attempt_turns(db, attempt.id)
+            exported.append({**_attempt_row(attempt, turns), "turns": turns})
+        document = {"assignment": _assignment_view(assignment, len(sessions)), "attempts": exported}
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def export_overrides(store: Store, coach: Coach) -> list[dict[str, Any]]:
+    """The coach's score overrides as calibration entries; `grade` holds only the coach-given scores."""
+    with store.session() as db:
+        rows = db.execute(
+            select(Review, Turn)
+            .join(Turn, Review.turn_id == Turn.id)
+            .join(InterviewSession, Turn.session_id == InterviewSession.id)
+            .join(Assignment, InterviewSession.assignment_id == Assignment.id)
+            .where(Assignment.coach_id == coach.id, Review.coach_id == coach.id)
+            .order_by(Review.id)
+        ).all()
+    grouped: dict[int, dict[str, Any]] = {}
+    for entry, turn in rows:
+        item = grouped.setdefault(
+            turn.id,
+            {
+                "id": f"coach-{turn.id}",
+                "question_id": turn.question_id,
+                "split": "coach",
+                "kind": "coach_review",
+                "answer": turn.answer,
+                "grade": {},
+                "note": "",
+                "_notes": [],
+            },
+        )
+        if entry.score is not None:
+            item["grade"][entry.dimension or "overall"] = entry.score
+        if entry.comment:
+            item["_notes"].append(entry.comment)
+    exported = []
+    for item in grouped.values():
+        notes = item.pop("_notes")
+        if item["grade"]:
+            item["note"] = " | ".join([f"reviewed by coach {coach.email}", *notes])
+            exported.append(item)
+    return exported
+
+
+def _score_text(value: Any) -> str:
+    """A score for display, or a dash."""
+    return "–" if value is None else f"{value:.1f}"
+
+
+def attempts_html(rows: list[dict[str, Any]]) -> str:
+    """The attempts table as HTML; every value is escaped."""
+    head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in ("candidate", "finished", *SCORE_KEYS))
+    body = []
+    for row in rows:
+        cells = [html.escape(row["candidate_name"] or ""), html.escape(row["finished"] or "in progress")]
+        cells += [_score_text(row[key]) for key in SCORE_KEYS]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f'<table class="coach-attempts"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def transcript_html(view: dict[str, Any]) -> str:
+    """A transcript (coach view or candidate results) as HTML; every value is escaped."""
+    attempt = view["attempt"]
+    parts = [f"<h3>{html.escape(attempt['candidate_name'] or 'Candidate')}</h3>"]
+    for turn in view["turns"]:
+        parts.append(f"<h4>{turn['seq']}. {html.escape(turn['prompt'])}</h4>")
+        parts.append(f"<blockquote>{html.escape(turn['answer'])}</blockquote>")
+        if turn["scores"]:
+            items = "".join(
+                f"<li>{html.escape(key.replace('_', ' '))}: {_score_text(s['score'])} ({html.escape(s['source'])})</li>"
+                for key, s in turn["scores"].items()
+            )
+            parts.append(f"<ul>{items}</ul>")
+        for entry in turn["reviews"]:
+            if entry["comment"]:
+                parts.append(f"<p><b>coach {html.escape(entry['coach'])}</b>: {html.escape(entry['comment'])}</p>")
+    return "\n".join(parts)

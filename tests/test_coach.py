@@ -1,0 +1,361 @@
+import csv
+import io
+import json
+import secrets
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot import coach as coaching
+from bot.coach_reports import (
+    attempts,
+    attempts_html,
+    candidate_results,
+    cohort_scores,
+    export_csv,
+    export_json,
+    export_overrides,
+    list_assignments,
+    safe_cell,
+    transcript,
+    transcript_html,
+)
+from bot.errors import CoachError
+from bot.models import Assignment, Coach, InterviewSession, Review, SignInAttempt, Turn, utc_now
+from bot.questions import Question
+from tests.storage import BACKENDS, assignment_fields, critique, fresh_store
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, monkeypatch):
+    return fresh_store(request.param, monkeypatch)
+
+
+@pytest.fixture
+def two_coaches(store):
+    return coaching.add_coach(store, "a@coach.test", PASSWORD), coaching.add_coach(store, "b@coach.test", PASSWORD)
+
+
+def take(store, assignment, name="Ada", scores=(3.0, 4.0), email=None):
+    """A candidate attempt with one critiqued answer per score; returns (session_id, turn ids)."""
+    session_id = secrets.token_urlsafe(16)
+    coaching.start_attempt_record(store, assignment, name, email, session_id)
+    turn_ids = []
+    for n, score in enumerate(scores):
+        turn = store.add_turn(session_id, "answer", f"Question {n}?", f"My answer {n}", f"q{n}")
+        store.attach_critique(turn, critique(score))
+        turn_ids.append(turn)
+    return session_id, turn_ids
+
+
+# ------------------------------------------------------------------ accounts and sign-in
+
+
+def test_password_is_stored_as_argon2_hash(store):
+    coach = coaching.add_coach(store, " Coach@Example.ORG ", PASSWORD)
+    with store.session() as db:
+        stored = db.scalar(select(Coach.password_hash).where(Coach.id == coach.id))
+    assert coach.email == "coach@example.org"
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    with pytest.raises(CoachError, match="already exists"):
+        coaching.add_coach(store, "coach@example.org", PASSWORD)
+    with pytest.raises(CoachError, match="at least 10"):
+        coaching.add_coach(store, "other@example.org", "short")
+    with pytest.raises(CoachError, match="not a valid email"):
+        coaching.add_coach(store, "not-an-email", PASSWORD)
+
+
+def test_sign_in_ok_and_generic_failures(store):
+    coaching.add_coach(store, "coach@example.org", PASSWORD)
+    assert coaching.sign_in(store, "COACH@example.org", PASSWORD, "ip-1").email == "coach@example.org"
+    with pytest.raises(CoachError) as wrong:
+        coaching.sign_in(store, "coach@example.org", "wrong password!", "ip-1")
+    with pytest.raises(CoachError) as unknown:
+        coaching.sign_in(store, "nobody@example.org", PASSWORD, "ip-1")
+    assert str(wrong.value) == str(unknown.value) == "wrong email or password"
+    assert PASSWORD not in str(wrong.value)
+
+
+def test_sign_in_rate_limited_per_email_and_client(store):
+    coaching.add_coach(store, "coach@example.org", PASSWORD)
+    for _ in range(5):
+        with pytest.raises(CoachError, match="wrong email or password"):
+            coaching.sign_in(store, "coach@example.org", "guess guess guess", "ip-1")
+    with pytest.raises(CoachError, match=r"too many sign-in attempts; try again in 15 minutes"):
+        coaching.sign_in(store, "coach@example.org", PASSWORD, "ip-1")  # even the right password waits
+    assert coaching.sign_in(store, "coach@example.org", PASSWORD, "ip-2").email == "coach@example.org"
+    with store.session() as db:  # the failures age out of the window
+        db.execute(update(SignInAttempt).values(created=utc_now() - timedelta(minutes=16)))
+    assert coaching.sign_in(store, "coach@example.org", PASSWORD, "ip-1").email == "coach@example.org"
+    with store.session() as db:
+        keys = list(db.scalars(select(SignInAttempt.key)))
+    assert all("coach@example.org" not in k and "ip-1" not in k for k in keys)
+
+
+def test_hugging_face_coaches_need_the_allow_list(store):
+    with pytest.raises(CoachError, match="COACH_ALLOWLIST"):
+        coaching.coach_for_hf_user(store, "mallory", ["alice"])
+    first = coaching.coach_for_hf_user(store, "Alice", ["alice", "bob@x.org"])
+    again = coaching.coach_for_hf_user(store, "Alice", ["alice"])
+    assert first.id == again.id and first.password_hash is None
+    by_email = coaching.coach_for_hf_user(store, "bobby", ["bob@x.org"], email="bob@x.org")
+    assert by_email.email == "bob@x.org" and by_email.username == "bobby"
+    with pytest.raises(CoachError, match="wrong email or password"):
+        coaching.sign_in(store, first.email, "", "ip")  # no password account to guess
+
+
+def test_allow_list_setting_reads_comma_separated_env(monkeypatch):
+    from bot.config import get_settings
+
+    monkeypatch.setenv("COACH_ALLOWLIST", "alice, bob@x.org,")
+    get_settings.cache_clear()
+    assert get_settings().coach_allowlist == ["alice", "bob@x.org"]
+
+
+# ------------------------------------------------------------------ assignments and links
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"title": "  "}, "title"),
+        ({"role": "astronaut"}, "unknown role"),
+        ({"role": "vertical", "domain": None}, "needs a domain"),
+        ({"skill_focus": ["juggling"]}, "unknown skills"),
+        ({"questions": 0}, "1 to 20 questions"),
+        ({"questions": 21}, "1 to 20 questions"),
+        ({"difficulty": 4}, "difficulty from 1 to 3"),
+        ({"time_limit_s": 5}, "time limit"),
+        ({"due": utc_now() - timedelta(minutes=1)}, "in the future"),
+        ({"custom_questions": [{"text": "", "key_points": {}}]}, "custom question 1 needs a question text"),
+        (
+            {"custom_questions": [{"text": "A long enough question text here?", "key_points": {"evaluation": ["x"]}}]},
+            "needs key points for failure_modes, product_judgment",
+        ),
+        ({"questions": 1, "custom_questions": [assignment_fields()["custom_questions"][0]] * 2}, "do not fit"),
+    ],
+)
+def test_assignment_validation(store, overrides, message):
+    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
+    with pytest.raises(CoachError, match=message):
+        coaching.create_assignment(store, coach, **assignment_fields(**overrides))
+
+
+def test_share_codes_are_long_unique_and_linkable(store):
+    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
+    codes = {secrets.token_urlsafe(coaching.CODE_BYTES) for _ in range(1000)}
+    assert len(codes) == 1000 and min(map(len, codes)) >= 32  # 24 bytes: 192 bits
+    made = [coaching.create_assignment(store, coach, **assignment_fields()) for _ in range(20)]
+    assert len({a.code for a in made}) == 20 and all(len(a.code) >= 32 for a in made)
+    link = coaching.share_link("https://coach.example/", made[0])
+    assert link == f"https://coach.example/?assignment={made[0].code}"
+    assert coaching.open_assignment(store, made[0].code).id == made[0].id
+    assert made[0].custom_questions[0]["id"] == f"asg{made[0].id}-q1"
+
+
+def test_bad_and_closed_links_are_explained(store):
+    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
+    assignment = coaching.create_assignment(store, coach, **assignment_fields())
+    for code in ("", "abc", "'; DROP TABLE sessions; --", secrets.token_urlsafe(24)):
+        with pytest.raises(CoachError, match="this assignment link is not valid"):
+            coaching.open_assignment(store, code)
+    with store.session() as db:
+        db.execute(
+            update(Assignment)
+            .where(Assignment.id == assignment.id)
+            .values(due=utc_now().replace(year=2024, month=3, day=5, hour=17, minute=0))
+        )
+    with pytest.raises(CoachError, match="this assignment closed on 05 March 2024 at 17:00 UTC"):
+        coaching.open_assignment(store, assignment.code)
+
+
+def test_custom_questions_become_bank_questions(store):
+    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
+    assignment = coaching.create_assignment(store, coach, **assignment_fields())
+    settings = coaching.interview_settings(assignment)
+    assert settings["time_limit_s"] == 1800 and settings["skill_focus"] == ["evaluation", "failure-modes"]
+    [question] = settings["custom_questions"]
+    assert isinstance(question, Question) and question.id == f"asg{assignment.id}-q1" and question.follow_ups
+
+
+def test_attempt_needs_a_name(store):
+    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
+    assignment = coaching.create_assignment(store, coach, **assignment_fields())
+    for bad in ("", "   ", "x" * 81):
+        with pytest.raises(CoachError, match="1 to 80 characters"):
+            coaching.start_attempt_record(store, assignment, bad, None, "s1")
+    row = coaching.start_attempt_record(store, assignment, "  Ada Lovelace ", "ADA@example.org", "s1")
+    assert (row.candidate_name, row.candidate_email, row.assignment_id) == (
+        "Ada Lovelace",
+        "ada@example.org",
+        assignment.id,
+    )
+
+
+# ------------------------------------------------------------------ dashboards, isolation and reviews
+
+
+def test_coaches_only_see_their_own_assignments_and_attempts(store, two_coaches):
+    coach_a, coach_b = two_coaches
+    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
+    session_id, [turn_id, _] = take(store, assignment)
+    assert [a["id"] for a in list_assignments(store, coach_a)] == [assignment.id]
+    assert list_assignments(store, coach_b) == []
+    for call in (
+        lambda: attempts(store, coach_b, assignment.id),
+        lambda: transcript(store, coach_b, session_id),
+        lambda: cohort_scores(store, coach_b, assignment.id),
+        lambda: export_csv(store, coach_b, assignment.id),
+        lambda: export_json(store, coach_b, assignment.id),
+        lambda: coaching.review(store, coach_b, turn_id, score=1),
+        lambda: attempts(store, coach_a, 999_999),  # missing and foreign look the same
+        lambda: coaching.review(store, coach_a, 999_999, score=1),
+    ):
+        with pytest.raises(CoachError, match="^not found$"):
+            call()
+    assert export_overrides(store, coach_b) == []
+    assert len(attempts(store, coach_a, assignment.id)) == 1
+
+
+def test_candidate_results_hold_only_their_own_attempt(store, two_coaches):
+    coach_a, _ = two_coaches
+    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
+    mine, [my_turn, _] = take(store, assignment, "Ada")
+    take(store, assignment, "Grace", scores=(1.0,))
+    coaching.review(store, coach_a, my_turn, "evaluation", 5, "Great sample design")
+    results = candidate_results(store, mine)
+    assert results["attempt"]["candidate_name"] == "Ada"
+    assert [t["answer"] for t in results["turns"]] == ["My answer 0", "My answer 1"]
+    scores = results["turns"][0]["scores"]
+    assert scores["evaluation"] == {"score": 5.0, "source": "coach a@coach.test"}
+    assert scores["overall"]["source"] == "offline critic"
+    assert results["turns"][0]["reviews"][0]["comment"] == "Great sample design"
+    assert "Grace" not in json.dumps(results)
+    with pytest.raises(CoachError, match="not found"):
+        candidate_results(store, "no-such-session")
+
+
+def test_reviews_are_kept_with_who_and_when_and_override_scores(store, two_coaches):
+    coach_a, _ = two_coaches
+    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
+    session_id, [first, second] = take(store, assignment, scores=(3.0, 4.0))
+    store.attach_critique(second, {**critique(4.0), "source": "llm:gpt-4o-mini"})
+    coaching.review(store, coach_a, first, "evaluation", 1)
+    coaching.review(store, coach_a, first, "evaluation", 5, "on reflection, strong")
+    coaching.review(store, coach_a, first, None, 2)
+    coaching.review(store, coach_a, first, comment="needs a rollback plan")
+    for bad, message in (
+        ({"score": 6}, "1 to 5"),
+        ({"dimension": "charisma", "score": 3}, "unknown dimension"),
+        ({"comment": "x" * 2001}, "2000"),
+        ({}, "a score, a comment, or both"),
+    ):
+        with pytest.raises(CoachError, match=message):
+            coaching.review(store, coach_a, first, **bad)
+    with store.session() as db:
+        kept = list(db.scalars(select(Review).where(Review.turn_id == first).order_by(Review.id)))
+    assert [(r.dimension, r.score) for r in kept] == [("evaluation", 1), ("evaluation", 5), (None, 2), (None, None)]
+    assert all(r.coach_id == coach_a.id and r.created is not None for r in kept)
+    view = transcript(store, coach_a, session_id)
+    scores = view["turns"][0]["scores"]
+    assert scores["evaluation"] == {"score": 5.0, "source": "coach a@coach.test"}
+    assert scores["overall"] == {"score": 2.0, "source": "coach a@coach.test"}
+    assert scores["failure_modes"]["source"] == "offline critic"
+    assert view["turns"][1]["scores"]["overall"]["source"] == "LLM (gpt-4o-mini)"
+    [row] = attempts(store, coach_a, assignment.id)
+    assert row["evaluation"] == 4.5 and row["overall"] == 3.0 and row["failure_modes"] == 3.5
+    assert cohort_scores(store, coach_a, assignment.id)["evaluation"] == [4.5]
+    [entry] = export_overrides(store, coach_a)
+    assert entry["id"] == f"coach-{first}" and entry["split"] == "coach" and entry["kind"] == "coach_review"
+    assert entry["grade"] == {"evaluation": 5, "overall": 2} and entry["answer"] == "My answer 0"
+    assert entry["question_id"] == "q0" and "needs a rollback plan" in entry["note"]
+
+
+# ------------------------------------------------------------------ exports
+
+
+HOSTILE = ['=HYPERLINK("http://evil.test","x")', "+1", "-2", "@SUM(A1:A2)"]
+
+
+def test_exports_defeat_formula_injection_and_keep_html_as_text(store, two_coaches):
+    coach_a, _ = two_coaches
+    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
+    for name in [*HOSTILE, "<script>alert(1)</script>"]:
+        take(store, assignment, name=name, scores=(3.0,))
+    text = export_csv(store, coach_a, assignment.id)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    names = [r["candidate_name"] for r in rows]
+    assert names == [f"'{n}" for n in HOSTILE] + ["<script>alert(1)</script>"]
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r.values())
+    assert safe_cell(None) == "" and safe_cell(3.5) == "3.5"
+    assert safe_cell("\tTab") == "'\tTab" and safe_cell("\rCR") == "'\rCR"  # names are stripped, other cells not
+    document = json.loads(export_json(store, coach_a, assignment.id))
+    assert document["attempts"][-1]["candidate_name"] == "<script>alert(1)</script>"
+    for exported in (text, json.dumps(document)):
+        assert assignment.code not in exported and "argon2" not in exported and "password" not in exported
+    rows_view = attempts(store, coach_a, assignment.id)
+    page = attempts_html(rows_view) + transcript_html(transcript(store, coach_a, rows_view[-1]["attempt_id"]))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_exports_of_an_empty_assignment(store, two_coaches):
+    coach_a, _ = two_coaches
+    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
+    assert export_csv(store, coach_a, assignment.id).splitlines() == [
+        "attempt_id,candidate_name,candidate_email,started,finished,answers,overall,evaluation,failure_modes,"
+        "product_judgment,communication"
+    ]
+    assert json.loads(export_json(store, coach_a, assignment.id))["attempts"] == []
+    assert cohort_scores(store, coach_a, assignment.id)["overall"] == []
+
+
+# ------------------------------------------------------------------ concurrency and the CLI hook
+
+
+def test_thirty_candidates_at_once(store, two_coaches):
+    coach_a, _ = two_coaches
+    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
+    errors: list[BaseException] = []
+    start = threading.Barrier(30)
+
+    def candidate(n: int) -> None:
+        try:
+            start.wait()
+            session_id = f"s-{n}-{secrets.token_hex(4)}"
+            coaching.start_attempt_record(store, assignment, f"Candidate {n}", None, session_id)
+            for q in range(3):
+                turn = store.add_turn(session_id, "answer", f"Q{q}", f"answer {q}", f"q{q}")
+                store.attach_critique(turn, critique(3.0))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=candidate, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with store.session() as db:
+        sessions = db.scalar(
+            select(func.count()).select_from(InterviewSession).where(InterviewSession.assignment_id == assignment.id)
+        )
+        turns = db.scalar(select(func.count()).select_from(Turn))
+    assert (sessions, turns) == (30, 90)
+    rows = attempts(store, coach_a, assignment.id)
+    assert len(rows) == 30 and all(r["answers"] == 3 and r["overall"] == 3.0 for r in rows)
+
+
+def test_coach_add_command(monkeypatch, capsys):
+    answers = iter([PASSWORD, PASSWORD, PASSWORD, "different password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert coaching.coach_add_command("new@coach.test", None) == 0
+    out = capsys.readouterr().out
+    assert out.strip() == "added coach new@coach.test; they can sign in on the Coach tab" and PASSWORD not in out
+    with pytest.raises(CoachError, match="passwords differ"):
+        coaching.coach_add_command("other@coach.test", None)
+    with pytest.raises(CoachError, match="already exists"):
+        coaching.coach_add_command("new@coach.test", PASSWORD)
