@@ -13,7 +13,7 @@ from bot.critic import SCORED, Critique, Target
 from bot.guard import fence
 from bot.llm import LLMFailure
 from bot.prompts import render
-from bot.questions import pick_next, target_difficulty
+from bot.questions import Question, pick_next, target_difficulty
 from bot.rubric import DIMENSIONS
 
 HINT_PENALTY = 0.5
@@ -67,6 +67,10 @@ class InterviewState(TypedDict, total=False):
     done: bool
     summary: dict[str, Any] | None
     usage: dict[str, Any]
+    custom: list[dict[str, Any]]
+    focus: list[str]
+    assignment_id: int | None
+    time_limit_s: int | None
 
 
 def classify(text: str, state: InterviewState) -> str:
@@ -101,8 +105,15 @@ class Interviewer:
         message = {"role": "assistant", "content": text, "kind": kind}
         return {"transcript": [*state.get("transcript", []), message], "outbox": [*state.get("outbox", []), message]}
 
+    def _question(self, state: InterviewState, qid: str) -> Question:
+        """A bank question, or one of the assignment's custom questions (kept in the state)."""
+        for item in state.get("custom", []):
+            if item["id"] == qid:
+                return Question.model_validate(item)
+        return self.coach.bank.by_id[qid]
+
     def _target(self, state: InterviewState) -> Target:
-        return Target.of(self.coach.bank.by_id[str(state["current"])])
+        return Target.of(self._question(state, str(state["current"])))
 
     def _phrase(self, state: InterviewState, template: str, fallback: str, **variables: Any) -> tuple[str, list[str]]:
         """LLM wording when a model is configured; the bank's own wording otherwise or on failure."""
@@ -146,13 +157,15 @@ class Interviewer:
             return {"current": None}
         recent = [r["overall"] for r in state.get("results", []) if r.get("overall") is not None]
         level = target_difficulty(state["difficulty"], recent)
+        custom = [Question.model_validate(item) for item in state.get("custom", [])]
         pool = self.coach.bank.filter(state["role"], state.get("domain"))
-        seen = set(asked) | self.coach.store.asked_questions(state["candidate"])
-        question = pick_next(pool, seen, set(state.get("covered", [])), state["background"], level, state["session_id"])
+        covered, focus = set(state.get("covered", [])), frozenset(state.get("focus", []))
+        question = next((q for q in custom if q.id not in asked), None)  # a coach's own questions come first
+        if question is None:
+            seen = set(asked) | self.coach.store.asked_questions(state["candidate"])
+            question = pick_next(pool, seen, covered, state["background"], level, state["session_id"], focus)
         if question is None and len(asked) < len(pool):  # the candidate has seen them all: allow repeats
-            question = pick_next(
-                pool, set(asked), set(state.get("covered", [])), state["background"], level, state["session_id"]
-            )
+            question = pick_next(pool, set(asked), covered, state["background"], level, state["session_id"], focus)
         if question is None:
             return {"current": None}
         context = [
@@ -171,7 +184,7 @@ class Interviewer:
         }
 
     def ask_question(self, state: InterviewState) -> dict[str, Any]:
-        question = self.coach.bank.by_id[str(state["current"])]
+        question = self._question(state, str(state["current"]))
         number = len(state["asked"])
         excerpt = state["context"][0]["text"] if state.get("context") else ""
         text, notices = self._phrase(
@@ -246,7 +259,7 @@ class Interviewer:
         entry = next(r for r in state["results"] if r["question_id"] == state["current"])
         open_dims = [d for d in SCORED if d not in state.get("probed", [])]
         weakest = min(open_dims, key=lambda d: entry["scores"][d])
-        question = self.coach.bank.by_id[str(state["current"])]
+        question = self._question(state, str(state["current"]))
         probe = next(
             (f.text for f in question.follow_ups if f.dimension == weakest), self.coach.rubric.dimensions[weakest].probe
         )

@@ -161,6 +161,7 @@ def pick_next(
     background: str,
     difficulty: int,
     seed: str,
+    focus: frozenset[str] = frozenset(),
 ) -> Question | None:
     """The unasked question that best covers new skills at the target difficulty, for this background."""
     import hashlib
@@ -174,6 +175,7 @@ def pick_next(
         new_skills = [s for s in q.skills if s not in covered_skills]
         core = sum(1.0 for s in q.skills if s in ("evaluation", "failure-modes"))
         score = 1.5 * len(new_skills) + 0.7 * core + sum(boost.get(s, 0.0) for s in q.skills)
+        score += 2.0 * sum(1 for s in q.skills if s in focus)  # a coach's skill focus outweighs variety
         score -= 1.2 * abs(q.difficulty - difficulty)
         tiebreak = hashlib.sha256(f"{seed}:{q.id}".encode()).hexdigest()  # varied but reproducible
         return score, tiebreak

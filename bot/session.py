@@ -21,7 +21,7 @@ from bot.knowledge import Hit, ensure_index, retrieve
 from bot.llm import LLM, LLMFailure, Usage, make_chat_model
 from bot.questions import load_bank
 from bot.rubric import load_rubric
-from bot.store import make_store
+from bot.store import InterviewSession, make_store
 
 DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double submit
 
@@ -38,6 +38,7 @@ class TurnResult(BaseModel):
     notices: list[str] = Field(default_factory=list)
     question_number: int = 0
     total: int = 0
+    time_limit_s: int | None = None
 
 
 class Coach:
@@ -126,18 +127,36 @@ class Coach:
             notices=list(values.get("notices", [])),
             question_number=len(values.get("asked", [])),
             total=int(values.get("total", 0)),
+            time_limit_s=values.get("time_limit_s"),
         )
 
     def start(
         self,
-        role: str,
+        role: str = "feature",
         domain: str | None = None,
         background: str = "pm",
         questions: int = 5,
         difficulty: int = 2,
         candidate: str | None = None,
+        assignment: str | None = None,
+        candidate_name: str | None = None,
+        candidate_email: str | None = None,
     ) -> TurnResult:
-        """Start a session and ask the first question."""
+        """Start a session and ask the first question; with an assignment code, its settings win."""
+        extra: dict[str, Any] = {}
+        opened = None
+        if assignment:
+            from bot.coach import interview_settings, open_assignment
+
+            opened = open_assignment(self.store, assignment)
+            plan = interview_settings(opened)
+            role, domain, questions, difficulty = plan["role"], plan["domain"], plan["questions"], plan["difficulty"]
+            extra = {
+                "custom": [q.model_dump() for q in plan["custom_questions"]],
+                "focus": plan["skill_focus"],
+                "assignment_id": opened.id,
+                "time_limit_s": plan["time_limit_s"],
+            }
         if role not in ROLES:
             raise CoachError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
         if role == "vertical" and domain not in DOMAINS:
@@ -149,14 +168,24 @@ class Coach:
             raise CoachError("choose 1 to 20 questions and a difficulty from 1 to 3")
         session_id = secrets.token_urlsafe(16)
         candidate = candidate or secrets.token_urlsafe(16)
-        self.store.create_session(
-            id=session_id,
-            candidate=candidate,
-            role=role,
-            domain=domain,
-            background=background,
-            questions=int(questions),
-        )
+        if opened is not None:
+            from bot.coach import start_attempt_record
+
+            record = {"background": background, "questions": int(questions), "role": role, "domain": domain}
+            start_attempt_record(self.store, opened, candidate_name or "", candidate_email, session_id, candidate)
+            with self.store.session() as db:
+                row = db.get(InterviewSession, session_id)
+                for key, value in record.items():
+                    setattr(row, key, value)
+        else:
+            self.store.create_session(
+                id=session_id,
+                candidate=candidate,
+                role=role,
+                domain=domain,
+                background=background,
+                questions=int(questions),
+            )
         initial: dict[str, Any] = {
             "session_id": session_id,
             "candidate": candidate,
@@ -172,6 +201,7 @@ class Coach:
             "transcript": [],
             "done": False,
             "usage": {},
+            **extra,
         }
         with self._lock(session_id):
             return self._run(session_id, initial)
