@@ -285,10 +285,13 @@ def _score_text(value: Any) -> str:
 
 def attempts_html(rows: list[dict[str, Any]]) -> str:
     """The attempts table as HTML; every value is escaped."""
-    head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in ("candidate", "finished", *SCORE_KEYS))
+    head = "".join(
+        f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in ("candidate", "started", "finished", *SCORE_KEYS)
+    )
     body = []
     for row in rows:
-        cells = [html.escape(row["candidate_name"] or ""), html.escape(row["finished"] or "in progress")]
+        cells = [html.escape(row["candidate_name"] or ""), html.escape((row["started"] or "")[:16])]
+        cells.append(html.escape((row["finished"] or "")[:16] or "in progress"))
         cells += [_score_text(row[key]) for key in SCORE_KEYS]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return f'<table class="coach-attempts"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'

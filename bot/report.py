@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 import pandas as pd
@@ -201,18 +202,31 @@ def critique_card(critique: dict[str, Any] | None, notices: list[str] | None = N
     return "".join(parts)
 
 
+def guide_link(source: str) -> str:
+    """A Markdown link that opens a guide file (served by the app as a static path), or inert text."""
+    from bot.config import PROJECT_ROOT
+
+    name = source.rsplit("/", 1)[-1]
+    path = (PROJECT_ROOT / source).resolve()
+    guides = (PROJECT_ROOT / "knowledge" / "guides").resolve()
+    if path.parent != guides or not path.is_file() or not re.fullmatch(r"[a-z-]+\.md", name):
+        return f"`{inert(source)}`"
+    return f"[{name}](/gradio_api/file={path.as_posix()})"
+
+
 def gaps_markdown(summary: dict[str, Any]) -> str:
     """List the biggest gaps and the guides they point to."""
     lines = ["### Biggest gaps"] if summary.get("gaps") else []
     for gap in summary.get("gaps") or []:
         avg = gap.get("average")
         score = f" ({float(avg):.1f}/5)" if isinstance(avg, int | float) else ""
-        guide = f": read the guide `{inert(gap.get('guide'))}`" if gap.get("guide") else ""
+        guide = f": read the guide {guide_link(str(gap['guide']))}" if gap.get("guide") else ""
         lines.append(f"- **{label(str(gap.get('dimension', '')))}**{score}{guide}")
         for example in (gap.get("examples") or [])[:2]:
             lines.append(f"    - {inert(example)}")
     if summary.get("guides"):
-        lines += ["", "**Guides to read next:** " + ", ".join(f"`{inert(g)}`" for g in summary["guides"])]
+        links = (guide_link(f"knowledge/guides/{g}.md") for g in summary["guides"])
+        lines += ["", "**Guides to read next:** " + ", ".join(links)]
     return "\n".join(lines)
 
 

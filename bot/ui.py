@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
-from bot import report
+from bot import coach_ui, report
 from bot.calibration import load_figures
 from bot.config import DOMAINS, get_settings
 from bot.errors import CoachError
@@ -135,6 +135,7 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
     settings = coach.settings
     guides = {g.topic: g for g in load_guides(settings.guides_dir)}
     figures = load_figures(settings)
+    gr.set_static_paths([settings.guides_dir])  # the summary links each gap to its guide file
     expiring: set[tuple[str, float]] = set()
     expiring_lock = threading.Lock()
 
@@ -149,6 +150,7 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             with gr.Tab("Interview"):
                 gr.Markdown(report.figures_markdown(figures, short=True))
                 link = gr.Markdown("", elem_id="resume-link")
+                share_widgets = coach_ui.candidate_widgets()
                 with gr.Column(visible=True) as setup:
                     role = gr.Radio(ROLE_CHOICES, value="feature", label="Role")
                     domain = gr.Dropdown(
@@ -195,6 +197,7 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                         md_dl = gr.DownloadButton("Download Markdown report", elem_id="download-md")
                         json_dl = gr.DownloadButton("Download JSON", elem_id="download-json")
                         again_btn = gr.Button("New interview")
+                my_results = coach_ui.results_widgets()
             with gr.Tab("History"):
                 cand_box = gr.Textbox(label="Candidate key (keep it private; it is part of your resume link)")
                 history_btn = gr.Button("Show my history")
@@ -212,6 +215,7 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                 results = gr.HTML("")
             with gr.Tab("About the feedback"):
                 gr.Markdown(report.figures_markdown(figures))
+            coach_ui.coach_tab(demo, coach, _guard)
 
         turn_outputs = [
             banner,
@@ -272,6 +276,10 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             """Start a session and show the first question."""
             cand = cand or secrets.token_urlsafe(12)
             result = coach.start(role_v, domain_v if role_v == "vertical" else None, bg, int(n), int(diff), cand)
+            return started(result, mins, cand, request)
+
+        def started(result: TurnResult, mins: float, cand: str, request: gr.Request) -> dict[Any, Any]:
+            """The outputs once a session has started (also for a share-link assignment)."""
             out = render(result.session_id, result, mins or 0)
             url = _resume_link(request, result.session_id, cand)
             out[link] = f"Private resume link (bookmark it): `{url}`"
@@ -422,6 +430,10 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
         query.submit(on_search, query, [results, banner], api_visibility="private")
         demo.load(None, None, None, js=ENTER_JS, api_visibility="private")
         demo.load(on_load, None, [*turn_outputs, link, candidate, cand_box], api_visibility="private")
+
+        ui = {"banner": banner, "session": session, "candidate": candidate, "minutes": minutes, "setup": setup}
+        ui["start_outputs"] = [*turn_outputs, link, candidate, cand_box]
+        coach_ui.wire_candidate(demo, coach, _guard, share_widgets, my_results, ui, started)
 
         @_api
         def start_interview(role: str, domain: str, background: str, questions: int) -> dict[str, Any]:

@@ -149,3 +149,17 @@ def test_chart_frames() -> None:
     ]
     progress = progress_frame(history)
     assert set(progress["dimension"]) == {"Evaluation", "Overall"} and progress["session"].max() == 2
+
+
+def test_summary_links_open_the_guides(app: tuple[Any, str]) -> None:
+    import re
+    import urllib.request
+
+    from bot.report import gaps_markdown
+
+    summary = {"gaps": [{"dimension": "failure_modes", "average": 1.5, "guide": "knowledge/guides/failure-modes.md"}]}
+    target = re.search(r"\]\((/gradio_api/file=[^)]+)\)", gaps_markdown(summary))
+    assert target is not None
+    _, url = app
+    with urllib.request.urlopen(url.rstrip("/") + target.group(1), timeout=30) as response:
+        assert response.status == 200 and b"topic: failure-modes" in response.read()

@@ -1,0 +1,311 @@
+"""The Coach tab and the candidate share-link flow, driven through the app's own handlers (and one browser)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from bot import coach as coaching
+from bot import coach_forms, coach_ui
+from bot.config import Settings
+from bot.errors import CoachError
+from bot.session import Coach
+from tests.test_assignments import ANSWER
+
+PASSWORD = "a long enough password"
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+HOSTILE_COMMENT = "<script>alert(1)</script>"
+WARNINGS = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request is a UserWarning
+
+
+def fake_request(**query: str) -> Any:
+    """Just enough of gr.Request for the handlers: client, headers, url and query parameters."""
+    return SimpleNamespace(
+        client=SimpleNamespace(host="203.0.113.9"),
+        headers={"host": "coach.example"},
+        url=SimpleNamespace(scheme="https"),
+        query_params=query,
+    )
+
+
+class App:
+    """The built app with its handlers looked up by qualified name and its outputs read by elem_id."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from bot.ui import build_app
+
+        self.coach = Coach(Settings(data_dir=data_dir))
+        self.store = self.coach.store
+        self.demo = build_app(self.coach)
+        self.domain = "example.com"
+        self.fns = {getattr(f.fn, "__qualname__", ""): f.fn for f in self.demo.fns.values()}
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> dict[Any, Any]:
+        """Call a handler (e.g. "coach_tab.on_sign_in") as Gradio would."""
+        owner, fn = name.split(".")
+        return self.fns[f"{owner}.<locals>.{fn}"](*args, **kwargs)  # type: ignore[no-any-return]
+
+
+def by_id(out: dict[Any, Any]) -> dict[str, Any]:
+    """Outputs keyed by elem_id (components without one are left out)."""
+    return {k.elem_id: v for k, v in out.items() if getattr(k, "elem_id", None)}
+
+
+def state_of(out: dict[Any, Any]) -> Any:
+    """The value written to the (only) gr.State among the outputs."""
+    (value,) = [v for k, v in out.items() if isinstance(k, gr.State)]
+    return value
+
+
+def sign_in(app: App, email: str, password: str = PASSWORD) -> int:
+    """Sign in through the handler; returns the coach id kept in state."""
+    out = app.call("coach_tab.on_sign_in", email, password, fake_request())
+    return int(state_of(out))
+
+
+def create(app: App, cid: int, title: str = "Week 3", **over: Any) -> dict[str, Any]:
+    """Create an assignment through the handler; returns its outputs by elem_id (and the raw dict)."""
+    fields: dict[str, Any] = {
+        "title": title,
+        "role": "feature",
+        "domain": None,
+        "skills": ["evaluation"],
+        "n": 1,
+        "diff": 2,
+        "mins": 5,
+        "due": (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S"),
+        "custom": "",
+    }
+    fields.update(over)
+    out = app.call("coach_tab.on_create", cid, *fields.values(), fake_request())
+    return {**by_id(out), "raw": out}
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> App:
+    """One app (and index) for the module, on its own data folder."""
+    return App(tmp_path_factory.mktemp("coach-ui-data"))
+
+
+@pytest.fixture
+def app(shared: App) -> App:
+    """The shared app with two fresh coaches for this test: lead@<test>.example and other@<test>.example."""
+    shared.domain = f"t{uuid.uuid4().hex[:10]}.example"
+    coaching.add_coach(shared.store, f"lead@{shared.domain}", PASSWORD)
+    coaching.add_coach(shared.store, f"other@{shared.domain}", PASSWORD)
+    return shared
+
+
+@WARNINGS
+def test_sign_in_success_failure_and_rate_limit(app: App) -> None:
+    wrong = by_id(app.call("coach_tab.on_sign_in", f"lead@{app.domain}", "not the password", fake_request()))
+    assert "wrong email or password" in wrong["coach-status"] and "coach-sign-in" not in wrong
+    out = app.call("coach_tab.on_sign_in", f"Lead@{app.domain.upper()} ", PASSWORD, fake_request())
+    assert state_of(out) and f"lead@{app.domain}" in str(out.values())
+    for _ in range(5):
+        app.call("coach_tab.on_sign_in", f"other@{app.domain}", "nope", fake_request())
+    limited = by_id(app.call("coach_tab.on_sign_in", f"other@{app.domain}", PASSWORD, fake_request()))
+    assert "too many sign-in attempts" in limited["coach-status"]
+    signed_out = app.call("coach_tab.on_sign_out")
+    assert state_of(signed_out) is None
+    with pytest.raises(CoachError, match="sign in"):
+        coach_forms.load_coach(app.store, None)
+
+
+@WARNINGS
+def test_create_assignment_shows_a_share_link_with_128_bits(app: App) -> None:
+    cid = sign_in(app, f"lead@{app.domain}")
+    made = create(app, cid)
+    link = made["asg-share"]
+    match = re.fullmatch(r"https://coach\.example/\?assignment=([A-Za-z0-9_-]+)", link)
+    assert match, link
+    code = match.group(1)
+    assert len(base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))) * 8 >= 128
+    assert coaching.open_assignment(app.store, code).time_limit_s == 300
+    bad = create(app, cid, custom="- text: [unclosed")
+    assert "not valid JSON or YAML" in bad["coach-status"]
+    short = create(app, cid, custom=json.dumps([{"text": "too short", "key_points": {}}]))
+    assert "custom question 1" in short["coach-status"]
+    past = create(app, cid, due="2001-01-01 00:00")
+    assert "future" in past["coach-status"]
+    assert "YYYY-MM-DD" in create(app, cid, due="next week")["coach-status"]
+    assert "sign in" in create(app, 0)["coach-status"]  # no coach in state: refused
+
+
+@WARNINGS
+def test_candidate_attempt_reaches_the_dashboard_escaped(app: App) -> None:
+    cid = sign_in(app, f"lead@{app.domain}")
+    code = create(app, cid, title="Week <b>3</b>")["asg-share"].split("=", 1)[1]
+
+    opened = app.call("wire_candidate.on_load", fake_request(assignment=code))
+    assert "Week &lt;b&gt;3&lt;/b&gt;" in by_id(opened)["assignment-intro"] and "5 min per answer" in str(opened)
+    started = app.call("wire_candidate.on_start", code, HOSTILE_NAME, "", "cand-key-1", fake_request())
+    sid = state_of_session(app, started)
+    minutes = [v for k, v in started.items() if isinstance(k, gr.Number)]
+    assert minutes and minutes[0].value == 5  # the assignment's time limit drives the timer
+    result = app.coach.submit(sid, ANSWER)
+    while not result.done:
+        result = app.coach.submit(sid, "end")
+    (assignment,) = coaching_list(app, cid)
+
+    board = by_id(app.call("coach_tab.on_pick", cid, assignment["id"]))
+    table = board["asg-attempts"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in table and "<img" not in table
+    attempt_id = app.call("coach_tab.on_pick", cid, assignment["id"])
+    choices = [v for k, v in attempt_id.items() if getattr(k, "elem_id", "") == "asg-attempt"][0].choices
+    detail = app.call("coach_tab.on_attempt", cid, choices[0][1])
+    turn_dd = [v for k, v in detail.items() if isinstance(v, gr.Dropdown)][0]
+    reviewed = by_id(
+        app.call(
+            "coach_tab.on_review", cid, assignment["id"], choices[0][1], turn_dd.value, "evaluation", 5, HOSTILE_COMMENT
+        )
+    )
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in reviewed["asg-transcript"]
+    assert "<script" not in reviewed["asg-transcript"] + reviewed["asg-attempts"]
+
+    rows = list(csv.DictReader(io.StringIO(Path(reviewed["asg-csv"]).read_text(encoding="utf-8"))))
+    assert rows[0]["candidate_name"] == HOSTILE_NAME and rows[0]["evaluation"]
+    document = json.loads(Path(reviewed["asg-json"]).read_text(encoding="utf-8"))
+    assert document["attempts"][0]["candidate_name"] == HOSTILE_NAME
+    assert document["attempts"][0]["turns"][0]["reviews"][0]["comment"] == HOSTILE_COMMENT
+
+    mine = by_id(app.call("wire_candidate.on_results", sid))["my-results"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in mine and "<script" not in mine and "Assignment:" in mine
+    assert "start or resume" in str(app.call("wire_candidate.on_results", ""))
+
+
+@WARNINGS
+def test_formula_names_are_neutralised_in_the_csv(app: App) -> None:
+    cid = sign_in(app, f"lead@{app.domain}")
+    code = create(app, cid)["asg-share"].split("=", 1)[1]
+    for name in ("=HYPERLINK(1)", "+1", "-2", "@SUM(A1)"):
+        app.call("wire_candidate.on_start", code, name, "", "", fake_request())
+    (assignment,) = coaching_list(app, cid)
+    board = by_id(app.call("coach_tab.on_pick", cid, assignment["id"]))
+    rows = list(csv.DictReader(io.StringIO(Path(board["asg-csv"]).read_text(encoding="utf-8"))))
+    assert sorted(r["candidate_name"] for r in rows) == ["'+1", "'-2", "'=HYPERLINK(1)", "'@SUM(A1)"]
+
+
+@WARNINGS
+def test_unknown_and_expired_codes_show_the_message(app: App) -> None:
+    unknown = by_id(app.call("wire_candidate.on_load", fake_request(assignment="x" * 32)))
+    assert "not valid" in unknown["assignment-notice"] and "normal interview" in unknown["assignment-notice"]
+    owner = coach_forms.load_coach(app.store, sign_in(app, f"lead@{app.domain}"))
+    soon = coaching.create_assignment(
+        app.store, owner, "Soon", "feature", None, [], 1, 1, None, datetime.now(UTC) + timedelta(seconds=1)
+    )
+    time.sleep(1.5)
+    closed = by_id(app.call("wire_candidate.on_load", fake_request(assignment=soon.code)))
+    assert "closed" in closed["assignment-notice"]
+    refused = app.call("wire_candidate.on_start", soon.code, "Bo", "", "", fake_request())
+    assert "closed" in str(refused)
+    assert app.call("wire_candidate.on_load", fake_request()) == {}  # no ?assignment=: the normal start screen
+
+
+@WARNINGS
+def test_a_second_coach_cannot_see_the_first_coachs_assignment(app: App) -> None:
+    first = sign_in(app, f"lead@{app.domain}")
+    create(app, first, title="Private to lead")
+    (assignment,) = coaching_list(app, first)
+    second = sign_in(app, f"other@{app.domain}")
+    assert coach_forms.assignment_choices(app.store, second) == []
+    picked = by_id(app.call("coach_tab.on_pick", second, assignment["id"]))
+    assert "not found" in picked["coach-status"] and "asg-attempts" not in picked
+    out = app.call("coach_tab.on_sign_in", f"other@{app.domain}", PASSWORD, fake_request())
+    pick = [v for k, v in out.items() if getattr(k, "elem_id", "") == "asg-pick"][0]
+    assert pick.choices == []
+
+
+@WARNINGS
+def test_hugging_face_sign_in_on_a_space(shared: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.ui import build_app
+
+    def profile(username: str) -> gr.OAuthProfile:
+        return gr.OAuthProfile({"name": username, "preferred_username": username, "profile": "", "picture": ""})
+
+    allowed = ["Allowed-User"]
+    assert coach_ui.hf_account(shared.store, None, allowed) is None
+    assert coach_ui.hf_account(shared.store, profile("stranger"), allowed) is None
+    account = coach_ui.hf_account(shared.store, profile("allowed-user"), allowed)
+    assert account is not None and account.username == "allowed-user" and account.email == "hf:allowed-user"
+    monkeypatch.setenv("SPACE_ID", "someone/coach")
+    build_app(shared.coach)  # builds on a Space whether or not gradio[oauth] is installed
+    monkeypatch.delenv("SPACE_ID")
+    assert not coach_ui.hf_sign_in_available()
+
+
+def test_parsers() -> None:
+    assert coach_forms.parse_due("2030-05-01 09:30") == datetime(2030, 5, 1, 9, 30, tzinfo=UTC)
+    assert coach_forms.parse_custom("") is None
+    assert coach_forms.parse_custom("text: one question long enough\n")[0]["text"].startswith("one")  # type: ignore[index]
+    with pytest.raises(CoachError, match="list"):
+        coach_forms.parse_custom("42")
+
+
+def coaching_list(app: App, cid: int) -> list[dict[str, Any]]:
+    """The coach's assignments as the dashboard lists them."""
+    from bot.coach_reports import list_assignments
+
+    return list_assignments(app.store, coach_forms.load_coach(app.store, cid))
+
+
+def state_of_session(app: App, out: dict[Any, Any]) -> str:
+    """The session id the start handler stored in state."""
+    ids = [v for v in out.values() if isinstance(v, str) and app.store.get_session(v) is not None]
+    assert ids, out
+    return str(ids[0])
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Chromium is not installed at /usr/bin/chromium")
+def test_coach_signs_in_and_creates_an_assignment_in_the_browser(shared: App) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from bot.ui import CSS
+    from tests.test_browser import ARGS, CHROMIUM
+    from tests.test_ui import free_port, wait_until_up
+
+    email = f"browser@{uuid.uuid4().hex[:8]}.example"
+    coaching.add_coach(shared.store, email, PASSWORD)
+    shared.demo.queue(default_concurrency_limit=4)
+    port = free_port()
+    shared.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(url)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page: Any = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.set_default_timeout(30_000)
+            page.goto(url)
+            page.get_by_role("tab", name="Coach").click()
+            page.locator("#coach-email").locator("input, textarea").fill(email)
+            page.locator("#coach-password input").fill("wrong password here")
+            page.locator("#coach-sign-in").click()
+            expect(page.locator("#coach-status")).to_contain_text("wrong email or password")
+            page.locator("#coach-password input").fill(PASSWORD)
+            page.locator("#coach-sign-in").click()
+            expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
+            page.locator("#asg-title").locator("input, textarea").fill("Browser <i>week</i>")
+            page.locator("#asg-create").click()
+            share = page.locator("#asg-share").locator("input, textarea")
+            expect(share).to_have_value(re.compile(r"/\?assignment=[A-Za-z0-9_-]{32,}$"), timeout=60_000)
+            code = share.input_value().split("=", 1)[1]
+            page.goto(f"{url}?assignment={code}")
+            expect(page.locator("#assignment-intro")).to_contain_text("Browser <i>week</i>")
+            expect(page.locator("#candidate-name")).to_be_visible()
+            browser.close()
+    finally:
+        shared.demo.close()
