@@ -78,8 +78,8 @@ class AnswerView:
     @classmethod
     def of(cls, answer: str, question: str) -> AnswerView:
         sentences = split_sentences(answer)
-        vectors = get_model().embed(sentences + [question])
-        qvec, vectors = vectors[-1], vectors[:-1]
+        vectors = get_model().embed(sentences)
+        qvec = embed_references([question])[0]  # questions repeat, so their vectors are cached
         weights = np.array([reasoning_weight(s) for s in sentences], dtype=np.float32)
         sims = vectors @ qvec if len(sentences) else np.zeros(0)
         top = np.sort(sims)[-3:] if len(sims) else np.zeros(1)
