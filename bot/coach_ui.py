@@ -46,8 +46,8 @@ CUSTOM_HELP = (
 
 
 def hf_sign_in_available() -> bool:
-    """Whether to offer Hugging Face sign-in: on a Space (SPACE_ID set) with gradio[oauth] installed."""
-    if not os.environ.get("SPACE_ID"):
+    """Whether to offer Hugging Face sign-in: on a Space with OAuth enabled (hf_oauth: true) and gradio[oauth]."""
+    if not (os.environ.get("SPACE_ID") and os.environ.get("OAUTH_CLIENT_ID")):
         return False
     if importlib.util.find_spec("itsdangerous") is None:
         log.warning("Hugging Face sign-in is off: add gradio[oauth] to the requirements and set hf_oauth: true")

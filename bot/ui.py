@@ -18,6 +18,7 @@ import gradio as gr
 
 from bot import coach_ui, report
 from bot.calibration import load_figures
+from bot.coach_forms import base_url
 from bot.config import DOMAINS, get_settings
 from bot.errors import CoachError
 from bot.guides import load_guides
@@ -108,15 +109,8 @@ def _chat(view: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _resume_link(request: gr.Request | None, session_id: str, candidate: str) -> str:
-    """Build the private resume URL, built from the request's host."""
-    query = urlencode({"session": session_id, "candidate": candidate})
-    try:
-        headers = request.headers if request is not None else {}
-        host = headers.get("x-forwarded-host") or headers.get("host") or "127.0.0.1:7860"
-        scheme = headers.get("x-forwarded-proto") or request.url.scheme  # type: ignore[union-attr]
-        return f"{scheme}://{host}/?{query}"
-    except Exception:
-        return f"/?{query}"
+    """The private resume URL, on the host the browser used."""
+    return f"{base_url(request)}/?{urlencode({'session': session_id, 'candidate': candidate})}"
 
 
 def _write_reports(view: dict[str, Any]) -> tuple[str, str]:
