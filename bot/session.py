@@ -6,6 +6,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -23,6 +24,7 @@ from bot.questions import load_bank
 from bot.rubric import load_rubric
 from bot.store import InterviewSession, make_store
 
+STREAMED_NODES = ("ask_question", "ask_follow_up", "clarify")  # nodes whose model output the candidate reads
 DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double submit
 
 
@@ -98,7 +100,9 @@ class Coach:
             raise CoachError(f"no interview with id {session_id!r}; start a new one")
         return InterviewState(**snapshot.values)
 
-    def _run(self, session_id: str, update: dict[str, Any]) -> TurnResult:
+    def _run(
+        self, session_id: str, update: dict[str, Any], on_token: Callable[[str], None] | None = None
+    ) -> TurnResult:
         config = self._config(session_id)
         prior = self.graph.get_state(config).values or {}
         usage = self._usage.setdefault(
@@ -111,7 +115,19 @@ class Coach:
                 }
             ),
         )
-        out = self.graph.invoke(update, config, durability="sync")
+        if on_token is None:
+            out = self.graph.invoke(update, config, durability="sync")
+        else:  # stream what the interviewer model writes, as it writes it
+            out = {}
+            for mode, chunk in self.graph.stream(update, config, stream_mode=["messages", "values"], durability="sync"):
+                if mode == "values":
+                    out = chunk
+                elif (
+                    chunk[1].get("langgraph_node") in STREAMED_NODES
+                    and isinstance(chunk[0].content, str)
+                    and chunk[0].content
+                ):
+                    on_token(chunk[0].content)
         if usage.calls:
             self.graph.update_state(config, {"usage": {**usage.as_dict(), "per_call": list(usage.calls)}})
         return self._result(session_id, out)
@@ -206,8 +222,12 @@ class Coach:
         with self._lock(session_id):
             return self._run(session_id, initial)
 
-    def submit(self, session_id: str, text: str) -> TurnResult:
-        """Take one input (answer, follow-up answer, `skip`, `hint`, a clarifying question or `end`)."""
+    def submit(self, session_id: str, text: str, on_token: Callable[[str], None] | None = None) -> TurnResult:
+        """Take one input (answer, follow-up answer, `skip`, `hint`, a clarifying question or `end`).
+
+        With `on_token`, text the interviewer model writes (questions, follow-ups, clarifications) is passed to
+        it piece by piece as it streams; the return value is the same.
+        """
         text = text if isinstance(text, str) else ""
         with self._lock(session_id):
             state = self.state(session_id)
@@ -221,7 +241,7 @@ class Coach:
                 # the same answer again within seconds (double click, resend): nothing new is recorded
                 result = self._result(session_id, dict(state))
                 return result.model_copy(update={"messages": [], "notices": ["That answer was already received."]})
-            out = self._run(session_id, {"input": screened.text})
+            out = self._run(session_id, {"input": screened.text}, on_token)
             if screened.truncated:
                 out.notices.append(f"The answer was over {self.settings.answer_token_limit} tokens and was truncated.")
             return out

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import queue
 import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -292,6 +293,43 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
             out[answer] = ""
             return out
 
+        def on_answer_streamed(sid: str, text: str, mins: float) -> Iterator[dict[Any, Any]]:
+            """Like on_answer, but with an LLM configured the interviewer's reply appears as it is written."""
+            if coach.llm is None or not sid or not (text or "").strip():
+                yield on_answer(sid, text, mins)
+                return
+            tokens: queue.Queue[str | None] = queue.Queue()
+            outcome: dict[str, Any] = {}
+
+            def work() -> None:
+                try:
+                    outcome["result"] = coach.submit(sid, text, on_token=tokens.put)
+                except Exception as exc:  # reported below through the same guard as every handler
+                    outcome["error"] = exc
+                finally:
+                    tokens.put(None)
+
+            try:
+                shown = [*_chat(coach.view(sid)), {"role": "user", "content": report.inert(text)}]
+            except CoachError as exc:
+                yield {banner: f"⚠️ {html.escape(str(exc))}"}
+                return
+            threading.Thread(target=work, daemon=True).start()
+            partial = ""
+            while (piece := tokens.get()) is not None:
+                partial += piece
+                yield {chat: [*shown, {"role": "assistant", "content": partial}]}
+            yield finish_streamed(sid, outcome, mins)
+
+        @_guard(banner)
+        def finish_streamed(sid: str, outcome: dict[str, Any], mins: float) -> dict[Any, Any]:
+            """Render the finished turn, or raise what the worker raised (shown by the guard)."""
+            if "error" in outcome:
+                raise outcome["error"]
+            out = render(sid, outcome["result"], mins or 0)
+            out[answer] = ""
+            return out
+
         def command(word: str) -> Callable[[str, float], dict[Any, Any]]:
             """Make a handler that sends one command word (hint, skip, end)."""
 
@@ -389,7 +427,7 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
         )
         for trigger in (submit_btn.click, answer.submit):
             trigger(lock, None, buttons, queue=False, api_visibility="private").then(
-                on_answer, [session, answer, minutes], turn_outputs, api_visibility="private"
+                on_answer_streamed, [session, answer, minutes], turn_outputs, api_visibility="private"
             ).then(unlock, None, buttons, queue=False, api_visibility="private")
         for btn, word in ((hint_btn, "hint"), (skip_btn, "skip"), (end_btn, "end")):
             btn.click(lock, None, buttons, queue=False, api_visibility="private").then(

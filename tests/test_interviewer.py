@@ -311,3 +311,15 @@ def test_prompt_size_stays_flat_over_a_20_question_session():
     assert len(asks) == 20
     assert asks[19] <= 1.2 * asks[2]
     assert max(asks) <= get_settings().input_token_budget
+
+
+def test_interviewer_text_streams_to_a_callback():
+    coach = Coach(chat_model=ScriptedChatModel())
+    start = coach.start("feature", questions=2)
+    pieces: list[str] = []
+    eval_only = next(i.answer for i in load_labelled() if i.kind == "eval_only" and i.question_id.startswith("fea"))
+    result = coach.submit(start.session_id, eval_only, on_token=pieces.append)
+    assert len(pieces) > 3
+    streamed = "".join(pieces).strip()
+    assert any(streamed in m["content"] for m in result.messages if m["kind"] in ("follow_up", "question"))
+    assert saved_answers(coach, start.session_id) == [eval_only]

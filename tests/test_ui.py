@@ -163,3 +163,24 @@ def test_summary_links_open_the_guides(app: tuple[Any, str]) -> None:
     _, url = app
     with urllib.request.urlopen(url.rstrip("/") + target.group(1), timeout=30) as response:
         assert response.status == 200 and b"topic: failure-modes" in response.read()
+
+
+def test_llm_replies_stream_into_the_chat() -> None:
+    from bot.calibration import load_labelled
+    from bot.session import Coach
+    from bot.ui import build_app
+    from tests.fakes import ScriptedChatModel
+
+    coach = Coach(chat_model=ScriptedChatModel())
+    demo = build_app(coach)
+    handler = next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "on_answer_streamed")
+    start = coach.start("feature", questions=2)
+    answer = next(i.answer for i in load_labelled() if i.kind == "eval_only")
+    updates = list(handler(start.session_id, answer, 0))
+    partial = [next(iter(u.values())) for u in updates[:-1]]
+    assert len(partial) >= 3 and all(len(u) == 1 for u in updates[:-1])  # only the chat changes while streaming
+    texts = [messages[-1]["content"] for messages in partial]
+    assert len(texts[0]) < len(texts[-1]) and texts[-1].strip().startswith("Scripted interviewer")
+    assert partial[0][-2]["role"] == "user"  # the candidate's answer shows before the reply streams in
+    final = updates[-1]
+    assert any("coach-card" in str(v) for v in final.values())  # then the critique card
