@@ -67,8 +67,13 @@ def make_chat_model(settings: Settings, temperature: float = 0.0) -> BaseChatMod
     if provider == "openai" and settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
         kwargs.setdefault("api_key", os.environ.get("OPENAI_API_KEY") or "not-needed")
-    if provider == "huggingface":
-        kwargs = {"temperature": temperature, "timeout": settings.llm_timeout_s}
+    if provider == "huggingface":  # the Inference API ("endpoint"); the default backend runs transformers locally
+        kwargs = {
+            "backend": "endpoint",
+            "task": "text-generation",
+            "temperature": max(temperature, 0.01),
+            "timeout": int(settings.llm_timeout_s),
+        }  # the API rejects a temperature of exactly 0
     return init_chat_model(model, model_provider=provider, **kwargs)
 
 

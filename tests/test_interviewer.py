@@ -323,3 +323,16 @@ def test_interviewer_text_streams_to_a_callback():
     streamed = "".join(pieces).strip()
     assert any(streamed in m["content"] for m in result.messages if m["kind"] in ("follow_up", "question"))
     assert saved_answers(coach, start.session_id) == [eval_only]
+
+
+def test_hugging_face_inference_uses_the_endpoint_backend(monkeypatch):
+    from bot.llm import make_chat_model
+
+    monkeypatch.setenv("COACH_LLM", "huggingface:meta-llama/Llama-3.1-8B-Instruct")
+    monkeypatch.setenv("HF_TOKEN", "hf_test_token_not_real")
+    get_settings.cache_clear()
+    model = make_chat_model(get_settings())
+    get_settings.cache_clear()
+    assert type(model).__name__ == "ChatHuggingFace"
+    assert type(model.llm).__name__ == "HuggingFaceEndpoint"  # the Inference API, not a local transformers pipeline
+    assert model.llm.repo_id == "meta-llama/Llama-3.1-8B-Instruct" and model.llm.temperature > 0
