@@ -138,7 +138,7 @@ def coach_tab(demo: gr.Blocks, coach_app: Coach, guard: Guard) -> None:
     def on_hf(profile: gr.OAuthProfile | None) -> dict[Any, Any]:
         """On a Space, sign in a Hugging Face user on the allow-list."""
         if profile is None:
-            return {}
+            return gr.skip()  # an empty dict is not a no-op for Gradio: it fails the event
         account = hf_account(store, profile, settings.coach_allowlist)
         if account is None:  # a status line, not a toast: candidates signed in to Hugging Face land here too
             return {status: "This Hugging Face account is not on the coach allow-list."}
@@ -313,7 +313,7 @@ def wire_candidate(
         params = dict(request.query_params) if request is not None else {}
         wanted = str(params.get("assignment") or "").strip()
         if not wanted or params.get("session"):
-            return {}
+            return gr.skip()
         try:
             page = assignment_intro(store, wanted)
         except CoachError as exc:

@@ -352,7 +352,7 @@ def build_app(coach: Coach | None = None) -> gr.Blocks:
                 return {countdown: f"⏱ **{int(left) // 60}:{int(left) % 60:02d}** left"}
             with expiring_lock:
                 if (sid, due) in expiring:
-                    return {}
+                    return gr.skip()
                 expiring.add((sid, due))
             result = coach.submit(sid, text if (text or "").strip() else "skip")
             out = render(sid, result, mins or 0)
