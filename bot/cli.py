@@ -6,13 +6,11 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import DOMAINS, ROLES, Settings, get_settings
 from bot.errors import CoachError
-
-Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:

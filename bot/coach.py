@@ -12,7 +12,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -352,12 +352,6 @@ def review(
         db.add(entry)
         db.flush()
         return entry
-
-
-def coach_count(store: Store) -> int:
-    """How many coaches exist."""
-    with store.session() as db:
-        return int(db.scalar(select(func.count()).select_from(Coach)) or 0)
 
 
 def coach_add_command(email: str, password: str | None) -> int:

@@ -143,11 +143,16 @@ def dashboard(store: Store, coach_id: int | None, assignment_id: int | None) -> 
     )
     csv_path.write_text(reports.export_csv(store, account, int(assignment_id)), encoding="utf-8")
     json_path.write_text(reports.export_json(store, account, int(assignment_id)), encoding="utf-8")
+    overrides_path = folder / "coach-overrides.yaml"  # the calibration set's format, for `python -m bot eval`
+    overrides_path.write_text(
+        yaml.safe_dump(reports.export_overrides(store, account), sort_keys=False), encoding="utf-8"
+    )
     return {
         "table": reports.attempts_html(rows) if rows else "<p>No attempts yet.</p>",
         "chart": cohort_frame(reports.cohort_scores(store, account, int(assignment_id))),
         "attempts": [(f"{r['candidate_name']} · {str(r['started'])[:16]}", r["attempt_id"]) for r in rows],
         "csv": str(csv_path),
+        "overrides": str(overrides_path),
         "json": str(json_path),
     }
 

@@ -105,6 +105,9 @@ def coach_tab(demo: gr.Blocks, coach_app: Coach, guard: Guard) -> None:
                 with gr.Row():
                     csv_dl = gr.DownloadButton("Download CSV", elem_id="asg-csv")
                     json_dl = gr.DownloadButton("Download JSON", elem_id="asg-json")
+                    overrides_dl = gr.DownloadButton(
+                        "Your overrides as calibration data (YAML)", elem_id="asg-overrides"
+                    )
                 attempt = gr.Dropdown([], label="Attempt", elem_id="asg-attempt")
                 transcript = gr.HTML("", elem_id="asg-transcript")
                 with gr.Row():
@@ -197,6 +200,7 @@ def coach_tab(demo: gr.Blocks, coach_app: Coach, guard: Guard) -> None:
             attempt: gr.Dropdown(choices=board["attempts"], value=None),
             csv_dl: board["csv"],
             json_dl: board["json"],
+            overrides_dl: board["overrides"],
             transcript: "",
             turn: gr.Dropdown(choices=[], value=None),
         }
@@ -228,11 +232,12 @@ def coach_tab(demo: gr.Blocks, coach_app: Coach, guard: Guard) -> None:
             chart: board["chart"],
             csv_dl: board["csv"],
             json_dl: board["json"],
+            overrides_dl: board["overrides"],
             comment: "",
         }
 
     session_outputs = [coach_id, status, signed_out, signed_in, who, password, due, pick]
-    board_outputs = [status, table, chart, attempt, csv_dl, json_dl, transcript, turn]
+    board_outputs = [status, table, chart, attempt, csv_dl, json_dl, overrides_dl, transcript, turn]
     sign_in_btn.click(on_sign_in, [email, password], session_outputs, api_visibility="private")
     password.submit(on_sign_in, [email, password], session_outputs, api_visibility="private")
     if hf_sign_in:
@@ -257,7 +262,7 @@ def coach_tab(demo: gr.Blocks, coach_app: Coach, guard: Guard) -> None:
     review_btn.click(
         on_review,
         [coach_id, pick, attempt, turn, dimension, score, comment],
-        [status, transcript, table, chart, csv_dl, json_dl, comment],
+        [status, transcript, table, chart, csv_dl, json_dl, overrides_dl, comment],
         api_visibility="private",
     )
 

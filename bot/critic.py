@@ -51,9 +51,6 @@ class Critique(BaseModel):
     offline_overall: float | None = None
     question_id: str | None = None
 
-    def weakest(self) -> str:
-        return min(SCORED, key=lambda d: self.dimensions[d])
-
 
 @dataclass(frozen=True)
 class Target:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -73,7 +73,6 @@ class AnswerView:
     numbers: int = 0
     decision: bool = False
     list_ratio: float = 0.0
-    matches: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, answer: str, question: str) -> AnswerView:

@@ -6,7 +6,7 @@ import re
 import time
 from typing import Any, TypedDict
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.graph import END, START, StateGraph
 
 from bot.critic import SCORED, Critique, Target
@@ -128,7 +128,7 @@ class Interviewer:
             background=state["background"],
         )
         history = [
-            HumanMessage(m["content"]) if m["role"] == "user" else SystemMessage(m["content"])
+            HumanMessage(m["content"]) if m["role"] == "user" else AIMessage(m["content"])
             for m in state.get("transcript", [])[-4:]
         ]
         try:
@@ -326,8 +326,9 @@ class Interviewer:
         return {**self._say(state, text, "notice"), "notices": ["The answer was empty; nothing was recorded."]}
 
     def wrap_up(self, state: InterviewState) -> dict[str, Any]:
-        summary = summarize(state, self.coach)
-        self.coach.store.finish(state["session_id"], summary, state.get("usage", {}))
+        usage = self.coach.usage_for(state).as_dict()  # includes this run's calls, unlike state["usage"]
+        summary = summarize(state, self.coach, usage)
+        self.coach.store.finish(state["session_id"], summary, usage)
         return {**self._say(state, summary["text"], "summary"), "done": True, "summary": summary, "current": None}
 
     def already_done(self, state: InterviewState) -> dict[str, Any]:
@@ -380,7 +381,7 @@ class Interviewer:
         return graph.compile(checkpointer=checkpointer)
 
 
-def summarize(state: InterviewState, coach: Any) -> dict[str, Any]:
+def summarize(state: InterviewState, coach: Any, usage: dict[str, Any]) -> dict[str, Any]:
     """Per-dimension averages, the two biggest gaps, and which guides to read."""
     answered = [r for r in state.get("results", []) if r.get("scores")]
     averages = (
@@ -422,6 +423,6 @@ def summarize(state: InterviewState, coach: Any) -> dict[str, Any]:
         "guides": topics[:4],
         "answered": len(answered),
         "skipped": sum(1 for r in state.get("results", []) if r.get("skipped")),
-        "usage": state.get("usage", {}),
+        "usage": usage,
         "text": "\n".join(lines),
     }

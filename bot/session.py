@@ -53,7 +53,7 @@ class Coach:
         self.store = make_store(self.settings)
         model = chat_model if chat_model is not None else make_chat_model(self.settings, temperature=0.0)
         self.llm = LLM(model, self.settings) if model is not None else None
-        self.index_report = ensure_index(self.settings)
+        ensure_index(self.settings)  # ingests (and says so) when the index is missing or stale
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.settings.checkpoint_path, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -68,6 +68,7 @@ class Coach:
         return retrieve(self.settings, text, k=3, role=role, topic=topic)
 
     def usage_for(self, state: InterviewState) -> Usage:
+        """The usage of the run in progress for this session (rebuilt from the checkpointed state per run)."""
         return self._usage.setdefault(state["session_id"], Usage())
 
     def critique(self, target: Target, answer: str, state: InterviewState) -> Critique:
@@ -105,32 +106,39 @@ class Coach:
     ) -> TurnResult:
         config = self._config(session_id)
         prior = self.graph.get_state(config).values or {}
-        usage = self._usage.setdefault(
-            session_id,
-            Usage(
-                **{
-                    k: v
-                    for k, v in prior.get("usage", {}).items()
-                    if k in ("input_tokens", "output_tokens", "cost_usd")
-                }
-            ),
+        saved = prior.get("usage", {})
+        usage = Usage(
+            input_tokens=int(saved.get("input_tokens", 0)),
+            output_tokens=int(saved.get("output_tokens", 0)),
+            cost_usd=float(saved.get("cost_usd", 0.0)),
+            calls=list(saved.get("per_call", [])),
         )
-        if on_token is None:
-            out = self.graph.invoke(update, config, durability="sync")
-        else:  # stream what the interviewer model writes, as it writes it
-            out = {}
-            for mode, chunk in self.graph.stream(update, config, stream_mode=["messages", "values"], durability="sync"):
-                if mode == "values":
-                    out = chunk
-                elif (
-                    chunk[1].get("langgraph_node") in STREAMED_NODES
-                    and isinstance(chunk[0].content, str)
-                    and chunk[0].content
-                ):
-                    on_token(chunk[0].content)
-        if usage.calls:
+        self._usage[session_id] = usage  # read by the nodes through usage_for() during this run only
+        try:
+            out = self._stream_or_invoke(config, update, on_token)
+        finally:
+            self._usage.pop(session_id, None)
+        if len(usage.calls) > len(saved.get("per_call", [])):
             self.graph.update_state(config, {"usage": {**usage.as_dict(), "per_call": list(usage.calls)}})
         return self._result(session_id, out)
+
+    def _stream_or_invoke(
+        self, config: dict[str, Any], update: dict[str, Any], on_token: Callable[[str], None] | None
+    ) -> dict[str, Any]:
+        """Run the graph once; with `on_token`, pass on what the interviewer model writes as it streams."""
+        if on_token is None:
+            return dict(self.graph.invoke(update, config, durability="sync"))
+        out: dict[str, Any] = {}
+        for mode, chunk in self.graph.stream(update, config, stream_mode=["messages", "values"], durability="sync"):
+            if mode == "values":
+                out = chunk
+            elif (
+                chunk[1].get("langgraph_node") in STREAMED_NODES
+                and isinstance(piece := chunk[0].content, str)
+                and piece
+            ):
+                on_token(piece)
+        return dict(out)
 
     def _result(self, session_id: str, values: dict[str, Any]) -> TurnResult:
         return TurnResult(

@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 import pytest
+import yaml
 
 from bot import coach as coaching
 from bot import coach_forms, coach_ui
@@ -180,6 +181,9 @@ def test_candidate_attempt_reaches_the_dashboard_escaped(app: App) -> None:
     document = json.loads(Path(reviewed["asg-json"]).read_text(encoding="utf-8"))
     assert document["attempts"][0]["candidate_name"] == HOSTILE_NAME
     assert document["attempts"][0]["turns"][0]["reviews"][0]["comment"] == HOSTILE_COMMENT
+    # the override downloads as a calibration entry in the labelled set's own format
+    (entry,) = yaml.safe_load(Path(reviewed["asg-overrides"]).read_text(encoding="utf-8"))
+    assert entry["grade"] == {"evaluation": 5} and entry["answer"] == ANSWER and entry["kind"] == "coach_review"
 
     mine = by_id(app.call("wire_candidate.on_results", sid))["my-results"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in mine and "<script" not in mine and "Assignment:" in mine

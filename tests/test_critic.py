@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from bot import Critique, critique
-from bot.calibration import ADVERSARIAL, figures, load_figures, load_labelled
+from bot.calibration import figures, load_figures, load_labelled
 from bot.config import get_settings
 from bot.guard import find_injections
 from bot.questions import load_bank
@@ -155,4 +155,3 @@ def test_rubric_file_is_complete():
     rubric = load_rubric(get_settings().rubric_path)
     assert max(rubric.overall_weights, key=rubric.overall_weights.get) in ("evaluation", "failure_modes")
     assert rubric.overall_weights["evaluation"] + rubric.overall_weights["failure_modes"] > 0.5
-    assert ADVERSARIAL

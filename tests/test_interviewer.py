@@ -11,7 +11,6 @@ from bot.calibration import load_labelled
 from bot.config import get_settings
 from bot.questions import SKILLS, load_bank, pick_next
 from bot.session import Coach
-from bot.store import make_store
 from tests.fakes import CRITIQUE_JSON, OpenAIStub, ScriptedChatModel
 
 STRONG = next(i.answer for i in load_labelled() if i.kind == "strong" and i.question_id.startswith("fea"))
@@ -170,6 +169,12 @@ def test_llm_mode_with_a_scripted_model():
     assert saved_answers(coach, start.session_id) == [STRONG]
     usage = coach.view(start.session_id)["usage"]
     assert usage["input_tokens"] > 0 and len(usage["per_call"]) >= 2
+    # earlier interviewer turns go back to the model as its own (AI) messages; only the first is a system prompt
+    assert all(m.type != "system" for messages in model.received for m in messages[1:])
+    while not result.done:
+        result = coach.submit(start.session_id, f"{STRONG} ({len(model.received)})")
+    final = coach.view(start.session_id)["usage"]
+    assert result.summary["usage"]["input_tokens"] == final["input_tokens"] == sum(final["per_call"])
 
 
 def test_llm_failures_fall_back_offline_with_a_notice():
@@ -296,7 +301,7 @@ def test_cli_practice_json(tmp_path, data_dir):
     )
     items = json.loads(listed.stdout)
     assert len(items) >= 25 and {"id", "role", "domain", "skills", "difficulty", "text"} <= set(items[0])
-    assert make_store(get_settings())  # the store opened in the same data folder
+    assert {i["role"] for i in items} == {"platform"}
 
 
 def test_prompt_size_stays_flat_over_a_20_question_session():
