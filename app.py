@@ -1,6 +1,6 @@
 """Entry point: build the Gradio app on the configured settings and launch it."""
 
-from bot.ui import launch
+from bot.web.app import launch
 
 if __name__ == "__main__":
     launch()

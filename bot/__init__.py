@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.critic import Critique
+    from bot.critic.model import Critique
 
 __all__ = ["Critique", "critique"]
 
 
 def critique(question: str, answer: str, role: str, domain: str | None = None) -> Critique:
-    """Critique `answer` to `question` for `role` (and `domain`); see `bot.critic.critique`."""
-    from bot.critic import critique as _critique
+    """Critique `answer` to `question` for `role` (and `domain`); see `bot.critic.critic.critique`."""
+    from bot.critic.critic import critique as _critique
 
     return _critique(question, answer, role, domain)
 
 
 def __getattr__(name: str) -> Any:
     if name == "Critique":
-        from bot.critic import Critique
+        from bot.critic.model import Critique
 
         return Critique
     raise AttributeError(name)

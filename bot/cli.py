@@ -9,12 +9,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import DOMAINS, ROLES, Settings, get_settings
+from bot.config import Settings, get_settings
+from bot.content.vocabulary import BACKGROUNDS, DOMAINS, ROLES
 from bot.errors import CoachError
 
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.knowledge import ingest
+    from bot.retrieval.index import ingest
 
     for line in ingest(settings, rebuild=args.rebuild).lines():
         print(line)
@@ -22,7 +23,7 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.knowledge import retrieve
+    from bot.retrieval.search import retrieve
 
     hits = retrieve(settings, args.query, k=args.k, role=args.role, topic=args.topic)
     if args.json:
@@ -42,7 +43,7 @@ def _cmd_critique(args: argparse.Namespace, settings: Settings) -> int:
     if not args.question.strip():
         print("error: --question is empty", file=sys.stderr)
         return 2
-    from bot.critic import critique
+    from bot.critic.critic import critique
 
     result = critique(args.question, answer, args.role, args.domain)
     if args.json:
@@ -65,9 +66,9 @@ def _cmd_critique(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.calibration import figures, fit, load_labelled, write_figures
+    from bot.critic.calibration import figures, fit, load_labelled, write_figures
 
-    items = load_labelled()
+    items = load_labelled(settings.calibration_dir)
     if args.fit:
         fit(settings, items)
         print(f"fitted the critic on {sum(i.split == 'train' for i in items)} train answers")
@@ -85,7 +86,7 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.questions import load_bank
+    from bot.content.questions import load_bank
 
     questions = load_bank(settings.questions_dir).filter(args.role, args.domain)
     if args.json:
@@ -113,7 +114,7 @@ def _read_answer() -> str | None:
 
 
 def _cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.session import Coach
+    from bot.interview.service import InterviewService
 
     scripted: list[str] | None = None
     if args.answers:
@@ -123,26 +124,28 @@ def _cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
             raise CoachError(f"--answers {args.answers}: cannot read a JSON array of strings ({exc})") from exc
         if not isinstance(scripted, list) or not all(isinstance(a, str) for a in scripted):
             raise CoachError(f"--answers {args.answers}: expected a JSON array of strings")
-    coach = Coach(settings)
-    result = coach.start(args.role, args.domain, args.background, args.questions, args.difficulty)
+    service = InterviewService(settings)
+    result = service.start(args.role, args.domain, args.background, args.questions, args.difficulty)
     turns: list[dict[str, object]] = []
     show = not args.json
     while not result.done:
         if show:
             for message in result.messages:
-                print(f"\n{message['content']}\n")
+                print(f"\n{message.content}\n")
             if result.notices:
                 print("\n".join(f"  ! {n}" for n in result.notices))
         answer = (scripted.pop(0) if scripted else None) if scripted is not None else _read_answer()
         if answer is None:
-            result = coach.end(result.session_id)
+            result = service.end(result.session_id)
             break
         asked = result.prompt
-        result = coach.submit(result.session_id, answer)
+        result = service.submit(result.session_id, answer)
         if result.critique is not None:
-            follow = next((m["content"] for m in result.messages if m.get("kind") == "follow_up"), None)
-            turns.append({"question": asked, "answer": answer, "critique": result.critique, "follow_up": follow})
-    summary = result.summary or coach.view(result.session_id)["summary"]
+            follow = next((m.content for m in result.messages if m.kind == "follow_up"), None)
+            critique = result.critique.model_dump()
+            turns.append({"question": asked, "answer": answer, "critique": critique, "follow_up": follow})
+    final = result.summary or service.view(result.session_id).summary
+    summary = final.model_dump() if final is not None else None
     if args.json:
         print(
             json.dumps(
@@ -163,7 +166,7 @@ def _cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_coach(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.coach import coach_add_command
+    from bot.coaching.accounts import coach_add_command
 
     return coach_add_command(args.email, args.password)
 
@@ -193,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("practice", help="a mock interview in the terminal")
     p.add_argument("--role", choices=ROLES, required=True)
     p.add_argument("--domain", choices=DOMAINS)
-    p.add_argument("--background", choices=("pm", "technical"), default="pm")
+    p.add_argument("--background", choices=BACKGROUNDS, default="pm")
     p.add_argument("--questions", type=int, default=3)
     p.add_argument("--difficulty", type=int, default=2, choices=(1, 2, 3))
     p.add_argument("--answers", help="JSON array of answers, one per turn (non-interactive)")

@@ -10,9 +10,6 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ROLES = ("foundation", "platform", "feature", "vertical")
-DOMAINS = ("healthcare", "legal", "finance")
-BACKGROUNDS = ("pm", "technical")
 
 
 def default_data_dir() -> Path:
@@ -116,6 +113,10 @@ class Settings(BaseSettings):
     @property
     def rubric_path(self) -> Path:
         return self.knowledge_dir / "rubric.yaml"
+
+    @property
+    def calibration_dir(self) -> Path:
+        return self.knowledge_dir / "calibration"
 
     @property
     def chroma_dir(self) -> Path:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from bot.config import get_settings
-from bot.models import Base
+from bot.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.critic import Critique, Target
-from bot.guard import fence
-from bot.llm import LLM, LLMFailure, Usage
-from bot.prompts import render
-from bot.rubric import DIMENSIONS, Rubric
+from bot.content.rubric import Rubric
+from bot.content.vocabulary import DIMENSIONS
+from bot.critic.guard import GRADER_FLAG, cap_scores, fence
+from bot.critic.model import Critique, Target
+from bot.llm.chat import LLM, LLMFailure, Usage
+from bot.llm.prompts import render
 
 DISAGREEMENT = 1.5  # overall points between LLM and offline critic that we flag to the candidate
 
@@ -37,7 +39,7 @@ def _parse(text: str) -> _Reply:
 
 def llm_critique(
     llm: LLM,
-    prompts_dir: object,
+    prompts_dir: Path,
     target: Target,
     answer: str,
     rubric: Rubric,
@@ -45,10 +47,8 @@ def llm_critique(
     usage: Usage | None = None,
 ) -> Critique:
     """The LLM's critique; raises LLMFailure (after one retry) when the call or its JSON fails."""
-    from pathlib import Path
-
     prompt = render(
-        Path(str(prompts_dir)),
+        prompts_dir,
         "critic",
         role=target.role,
         domain=target.domain,
@@ -67,8 +67,8 @@ def llm_critique(
     else:
         raise LLMFailure(f"malformed critique: {last}")
     scores = {d: round(float(reply.dimensions[d]), 1) for d in DIMENSIONS}
-    if "addressed_grader" in offline.flags:  # the cap holds whatever the model says
-        scores = {d: min(s, 2.0) for d, s in scores.items()}
+    if GRADER_FLAG in offline.flags:  # the cap holds whatever the model says
+        scores = cap_scores(scores)
     overall = rubric.overall(scores)
     notices = list(offline.notices)
     flags = list(offline.flags)

@@ -1,9 +1,8 @@
-"""Coach dashboards, candidate results and exports: scores with coach overrides applied, each with its source."""
+"""CoachAccount dashboards, candidate results and exports: scores with coach overrides applied, each with its source."""
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 from collections import defaultdict
@@ -14,11 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.coach import NOT_FOUND, owned_assignment, owned_attempt
+from bot.coaching.attempts import NOT_FOUND, owned_assignment, owned_attempt
 from bot.errors import CoachError
-from bot.models import Assignment, Coach, InterviewSession, Review, Turn, as_utc, utc_now
-from bot.rubric import DIMENSIONS
-from bot.store import Store
+from bot.storage.models import Assignment, CoachAccount, InterviewSession, Review, Turn, as_utc, utc_now
+from bot.content.vocabulary import DIMENSIONS
+from bot.storage.store import Store
 
 SCORE_KEYS = ("overall", *DIMENSIONS)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -46,8 +45,8 @@ def _reviews_by_turn(db: Session, turn_ids: list[int]) -> dict[int, list[dict[st
     if not turn_ids:
         return found
     rows = db.execute(
-        select(Review, Coach.email)
-        .join(Coach, Review.coach_id == Coach.id)
+        select(Review, CoachAccount.email)
+        .join(CoachAccount, Review.coach_id == CoachAccount.id)
         .where(Review.turn_id.in_(turn_ids))
         .order_by(Review.id)
     )
@@ -140,7 +139,7 @@ def _assignment_view(assignment: Assignment, attempts: int | None = None) -> dic
     return view
 
 
-def list_assignments(store: Store, coach: Coach) -> list[dict[str, Any]]:
+def list_assignments(store: Store, coach: CoachAccount) -> list[dict[str, Any]]:
     """The coach's assignments, newest first, each with its share code and number of attempts."""
     with store.session() as db:
         assignments = list(
@@ -168,14 +167,14 @@ def _attempt_sessions(db: Session, assignment_id: int) -> list[InterviewSession]
     )
 
 
-def attempts(store: Store, coach: Coach, assignment_id: int) -> list[dict[str, Any]]:
+def attempts(store: Store, coach: CoachAccount, assignment_id: int) -> list[dict[str, Any]]:
     """One row per attempt of the coach's assignment: candidate, started, finished and scores."""
     with store.session() as db:
         owned_assignment(db, coach, assignment_id)
         return [_attempt_row(a, _attempt_turns(db, a.id)) for a in _attempt_sessions(db, assignment_id)]
 
 
-def transcript(store: Store, coach: Coach, attempt_id: str) -> dict[str, Any]:
+def transcript(store: Store, coach: CoachAccount, attempt_id: str) -> dict[str, Any]:
     """An attempt of the coach's assignment, turn by turn, with critiques, reviews and effective scores."""
     with store.session() as db:
         attempt = owned_attempt(db, coach, attempt_id)
@@ -188,7 +187,7 @@ def transcript(store: Store, coach: Coach, attempt_id: str) -> dict[str, Any]:
         }
 
 
-def cohort_scores(store: Store, coach: Coach, assignment_id: int) -> dict[str, list[float]]:
+def cohort_scores(store: Store, coach: CoachAccount, assignment_id: int) -> dict[str, list[float]]:
     """Every attempt's score per dimension (and overall), for a distribution chart."""
     rows = attempts(store, coach, assignment_id)
     return {key: [r[key] for r in rows if r[key] is not None] for key in SCORE_KEYS}
@@ -215,7 +214,7 @@ def safe_cell(value: Any) -> str:
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
-def export_csv(store: Store, coach: Coach, assignment_id: int) -> str:
+def export_csv(store: Store, coach: CoachAccount, assignment_id: int) -> str:
     """The assignment's attempts as CSV, one row per attempt, safe to open in a spreadsheet."""
     rows = attempts(store, coach, assignment_id)
     out = io.StringIO()
@@ -226,7 +225,7 @@ def export_csv(store: Store, coach: Coach, assignment_id: int) -> str:
     return out.getvalue()
 
 
-def export_json(store: Store, coach: Coach, assignment_id: int) -> str:
+def export_json(store: Store, coach: CoachAccount, assignment_id: int) -> str:
     """The assignment, its attempts and their transcripts as JSON (no share code, no secrets)."""
     with store.session() as db:
         assignment = owned_assignment(db, coach, assignment_id)
@@ -239,7 +238,7 @@ def export_json(store: Store, coach: Coach, assignment_id: int) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def export_overrides(store: Store, coach: Coach) -> list[dict[str, Any]]:
+def export_overrides(store: Store, coach: CoachAccount) -> list[dict[str, Any]]:
     """The coach's score overrides as calibration entries; `grade` holds only the coach-given scores."""
     with store.session() as db:
         rows = db.execute(
@@ -276,41 +275,3 @@ def export_overrides(store: Store, coach: Coach) -> list[dict[str, Any]]:
             item["note"] = " | ".join([f"reviewed by coach {coach.email}", *notes])
             exported.append(item)
     return exported
-
-
-def _score_text(value: Any) -> str:
-    """A score for display, or a dash."""
-    return "–" if value is None else f"{value:.1f}"
-
-
-def attempts_html(rows: list[dict[str, Any]]) -> str:
-    """The attempts table as HTML; every value is escaped."""
-    head = "".join(
-        f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in ("candidate", "started", "finished", *SCORE_KEYS)
-    )
-    body = []
-    for row in rows:
-        cells = [html.escape(row["candidate_name"] or ""), html.escape((row["started"] or "")[:16])]
-        cells.append(html.escape((row["finished"] or "")[:16] or "in progress"))
-        cells += [_score_text(row[key]) for key in SCORE_KEYS]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return f'<table class="coach-attempts"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-
-
-def transcript_html(view: dict[str, Any]) -> str:
-    """A transcript (coach view or candidate results) as HTML; every value is escaped."""
-    attempt = view["attempt"]
-    parts = [f"<h3>{html.escape(attempt['candidate_name'] or 'Candidate')}</h3>"]
-    for turn in view["turns"]:
-        parts.append(f"<h4>{turn['seq']}. {html.escape(turn['prompt'])}</h4>")
-        parts.append(f"<blockquote>{html.escape(turn['answer'])}</blockquote>")
-        if turn["scores"]:
-            items = "".join(
-                f"<li>{html.escape(key.replace('_', ' '))}: {_score_text(s['score'])} ({html.escape(s['source'])})</li>"
-                for key, s in turn["scores"].items()
-            )
-            parts.append(f"<ul>{items}</ul>")
-        for entry in turn["reviews"]:
-            if entry["comment"]:
-                parts.append(f"<p><b>coach {html.escape(entry['coach'])}</b>: {html.escape(entry['comment'])}</p>")
-    return "\n".join(parts)

@@ -70,7 +70,7 @@ class Turn(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
-class Coach(Base):
+class CoachAccount(Base):
     """A person who sets assignments and reviews attempts; Hugging Face sign-in coaches have no password."""
 
     __tablename__ = "coaches"

@@ -11,26 +11,11 @@ import frontmatter
 import yaml
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
-from bot.config import DOMAINS, PROJECT_ROOT, ROLES
+from bot.config import PROJECT_ROOT
+from bot.content.vocabulary import DOMAINS, ROLES, TOPICS
 from bot.errors import CoachError
-from bot.tokens import OFFLINE_ENCODING, count_tokens
+from bot.llm.tokens import OFFLINE_ENCODING, count_tokens
 
-TOPICS = (
-    "role-types",
-    "day-to-day",
-    "evaluation",
-    "probabilistic-behavior",
-    "researchers",
-    "prompt-engineering",
-    "failure-modes",
-    "user-research",
-    "transition-pm",
-    "transition-technical",
-    "portfolio",
-    "healthcare",
-    "legal",
-    "finance",
-)
 CHUNKER_VERSION = "2"  # bump when chunking changes, so every guide re-ingests
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 
@@ -78,6 +63,11 @@ def _relative(path: Path) -> str:
         return path.resolve().relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def guide_source(guides_dir: Path, topic: str) -> str:
+    """The source path of the guide on `topic`, as chunks and summaries name it (e.g. knowledge/guides/evaluation.md)."""
+    return _relative(guides_dir / f"{topic}.md")
 
 
 def _tuple_of(value: object, allowed: tuple[str, ...], what: str, source: str) -> tuple[str, ...]:

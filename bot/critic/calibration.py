@@ -9,17 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from scipy.stats import pearsonr, spearmanr
 
-from bot.config import PROJECT_ROOT, Settings
-from bot.critic import MODEL_FILE, Critique, Target, critique_target, dimension_features
+from bot.config import Settings
+from bot.content.questions import load_bank
+from bot.content.rubric import load_rubric
+from bot.content.vocabulary import DIMENSIONS
+from bot.critic.features import AnswerView
+from bot.critic.guard import screen
+from bot.critic.model import Critique, Target
+from bot.critic.offline import MODEL_FILE, critique_target, dimension_features, load_fit
 from bot.errors import CoachError
-from bot.features import AnswerView
-from bot.guard import screen
-from bot.questions import load_bank
-from bot.rubric import DIMENSIONS, load_rubric
 
-CALIBRATION_DIR = PROJECT_ROOT / "tests" / "data" / "calibration"
 FIGURES_FILE = "critic_calibration.json"
 ADVERSARIAL = ("buzzwords", "fluff", "off_topic", "injection")
 RIDGE = 0.1
@@ -37,8 +37,8 @@ class Labelled:
     grade: dict[str, float]
 
 
-def load_labelled(folder: Path = CALIBRATION_DIR) -> list[Labelled]:
-    """Every hand-graded answer in the calibration folder."""
+def load_labelled(folder: Path) -> list[Labelled]:
+    """Every hand-graded answer in the calibration folder (knowledge/calibration/)."""
     items: list[Labelled] = []
     for path in sorted(folder.glob("*.yaml")):
         for raw in yaml.safe_load(path.read_text()) or []:
@@ -88,15 +88,13 @@ def fit(settings: Settings, items: list[Labelled]) -> dict[str, list[float]]:
         )
         + "\n"
     )
-    from bot.critic import load_fit
-
     load_fit.cache_clear()
     return weights
 
 
 def _baseline(items: list[Labelled], settings: Settings) -> list[float]:
     """The cosine-similarity baseline: answer vs question plus key points, one vector each."""
-    from bot.embeddings import get_model
+    from bot.retrieval.embeddings import get_model
 
     out = []
     for item in items:
@@ -109,6 +107,8 @@ def _baseline(items: list[Labelled], settings: Settings) -> list[float]:
 
 def figures(settings: Settings, items: list[Labelled], split: str = "test") -> dict[str, object]:
     """Agreement of the offline critic with the hand grades on one split."""
+    from scipy.stats import pearsonr, spearmanr  # evaluation only: kept out of the serving import path
+
     chosen = [i for i in items if i.split == split]
     critiques: list[Critique] = [
         critique_target(_target(settings, i), i.answer, settings, with_citations=False) for i in chosen

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.errors import CoachError
-from bot.migrate import upgrade
-from bot.models import Base, InterviewSession, Turn, utc_now
+from bot.storage.migrations import upgrade
+from bot.storage.models import Base, InterviewSession, Turn, utc_now
 
 __all__ = ["Base", "InterviewSession", "Store", "Turn", "make_store"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.embeddings import get_model
+from bot.retrieval.embeddings import get_model
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|;\s+|\s+[-*\u2022]\s+|^\s*[-*\u2022]\s+|\s+\(?\d[.)]\s+", re.MULTILINE)
 _CONNECTIVE = re.compile(

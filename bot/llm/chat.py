@@ -6,15 +6,15 @@ import importlib.util
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, SystemMessage, trim_messages
+from pydantic import BaseModel, Field, model_validator
 
 from bot.config import Settings
 from bot.errors import CoachError
-from bot.tokens import count_tokens, estimate_cost
+from bot.llm.tokens import count_tokens, estimate_cost
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +31,21 @@ class LLMFailure(Exception):
     """A model call failed twice (timeout, rate limit, server error or malformed output)."""
 
 
-@dataclass
-class Usage:
+class Usage(BaseModel):
     """Tokens and estimated cost accumulated over a session."""
 
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
-    calls: list[int] = field(default_factory=list)  # input tokens of each call, in order
+    calls: list[int] = Field(default_factory=list)  # input tokens of each call, in order
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_shape(cls, value: Any) -> Any:
+        """Accept the shape sessions stored before: `calls` a count and the list under `per_call`."""
+        if isinstance(value, dict) and "per_call" in value:
+            value = {**value, "calls": value["per_call"]}
+        return value
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -1,32 +1,17 @@
-"""The question bank (knowledge/questions/*.yaml) and how the next question is chosen."""
+"""The question bank (knowledge/questions/*.yaml): questions with key points and follow-ups, by id and wording."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from bot.config import DOMAINS, ROLES
+from bot.content.vocabulary import DIMENSIONS, SCORED, SKILLS, Domain, Role, check_domain, check_role
 from bot.errors import CoachError
-from bot.rubric import DIMENSIONS
 
-SKILLS = (
-    "evaluation",
-    "failure-modes",
-    "prompt-engineering",
-    "user-research",
-    "probabilistic-behavior",
-    "researchers",
-    "product-judgment",
-    "domain-regulation",
-    "positioning",
-)
-Role = Literal["foundation", "platform", "feature", "vertical"]
-Domain = Literal["healthcare", "legal", "finance"]
 
 
 class FollowUp(BaseModel):
@@ -67,7 +52,7 @@ class Question(BaseModel):
     def _consistent(self) -> Question:
         if (self.role == "vertical") != (self.domain is not None):
             raise ValueError("vertical questions need a domain, and only they may have one")
-        missing = [d for d in DIMENSIONS if d != "communication" and not self.key_points.get(d)]
+        missing = [d for d in SCORED if not self.key_points.get(d)]
         if missing:
             raise ValueError(f"key_points missing for {missing}")
         return self
@@ -103,10 +88,9 @@ class QuestionBank:
         return self.by_text.get(normalize(text))
 
     def filter(self, role: str | None = None, domain: str | None = None) -> list[Question]:
-        if role is not None and role not in ROLES:
-            raise CoachError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-        if domain is not None and domain not in DOMAINS:
-            raise CoachError(f"unknown domain {domain!r}; use one of {', '.join(DOMAINS)}")
+        if role is not None:
+            check_role(role)
+        check_domain(domain)
         return [
             q for q in self.questions if (role is None or q.role == role) and (domain is None or q.domain == domain)
         ]
@@ -133,51 +117,3 @@ def load_bank(folder: Path) -> QuestionBank:
     if not questions:
         raise CoachError(f"no questions in {folder}; restore knowledge/questions/*.yaml")
     return QuestionBank(questions)
-
-
-# Background shifts the mix: technical candidates need product judgment and positioning practice,
-# PM candidates need evaluation and ML-literacy practice.
-BACKGROUND_BOOST = {
-    "technical": {"product-judgment": 1.0, "positioning": 1.0, "user-research": 0.4},
-    "pm": {"evaluation": 0.6, "probabilistic-behavior": 0.8, "researchers": 0.8, "prompt-engineering": 0.8},
-}
-
-
-def target_difficulty(start: int, recent_overall: list[float]) -> int:
-    """Step difficulty up after a strong answer and down after a weak one."""
-    level = start
-    for score in recent_overall[-2:]:
-        if score >= 3.8:
-            level += 1
-        elif score <= 2.2:
-            level -= 1
-    return max(1, min(3, level))
-
-
-def pick_next(
-    candidates: list[Question],
-    asked: set[str],
-    covered_skills: set[str],
-    background: str,
-    difficulty: int,
-    seed: str,
-    focus: frozenset[str] = frozenset(),
-) -> Question | None:
-    """The unasked question that best covers new skills at the target difficulty, for this background."""
-    import hashlib
-
-    fresh = [q for q in candidates if q.id not in asked]
-    if not fresh:
-        return None
-    boost = BACKGROUND_BOOST.get(background, {})
-
-    def value(q: Question) -> tuple[float, str]:
-        new_skills = [s for s in q.skills if s not in covered_skills]
-        core = sum(1.0 for s in q.skills if s in ("evaluation", "failure-modes"))
-        score = 1.5 * len(new_skills) + 0.7 * core + sum(boost.get(s, 0.0) for s in q.skills)
-        score += 2.0 * sum(1 for s in q.skills if s in focus)  # a coach's skill focus outweighs variety
-        score -= 1.2 * abs(q.difficulty - difficulty)
-        tiebreak = hashlib.sha256(f"{seed}:{q.id}".encode()).hexdigest()  # varied but reproducible
-        return score, tiebreak
-
-    return max(fresh, key=value)

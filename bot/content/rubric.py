@@ -8,9 +8,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from bot.content.vocabulary import DIMENSIONS
 from bot.errors import CoachError
-
-DIMENSIONS = ("evaluation", "failure_modes", "product_judgment", "communication")
 
 
 class Dimension(BaseModel):

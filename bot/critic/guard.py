@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.tokens import truncate_tokens
+from bot.llm.tokens import truncate_tokens
+
+CAP = 2.0  # the ceiling for answers that game the grader, wander off topic, or list terms without reasoning
+GRADER_FLAG = "addressed_grader"  # the flag of an answer with text aimed at the grader; every critic keeps the cap
 
 # Text that speaks to the grader or the model rather than answering the interviewer.
 _INJECTION = [
@@ -45,6 +48,11 @@ class Screened:
         if self.truncated:
             notes.append("The answer was very long and was cut to fit; only the first part was assessed.")
         return notes
+
+
+def cap_scores(scores: dict[str, float]) -> dict[str, float]:
+    """Scores held at or under CAP."""
+    return {d: min(s, CAP) for d, s in scores.items()}
 
 
 def find_injections(text: str) -> list[str]:

@@ -1,82 +1,24 @@
-"""The critique: its model, the offline critic (the default), and the entry point `critique()`."""
+"""The offline critic: rubric scores from coverage, reasoning and topicality features and a fitted linear map."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field
 
 from bot.config import Settings, get_settings
+from bot.content.rubric import Rubric, load_rubric
+from bot.content.vocabulary import DIMENSIONS, RIVAL, SCORED, label
+from bot.critic.features import AnswerView
+from bot.critic.guard import CAP, GRADER_FLAG, cap_scores, screen
+from bot.critic.model import Citation, Critique, Target
 from bot.errors import CoachError
-from bot.features import AnswerView, split_sentences
-from bot.guard import screen
-from bot.questions import FollowUp, Question, load_bank
-from bot.rubric import DIMENSIONS, Rubric, load_rubric
 
 log = logging.getLogger(__name__)
-SCORED = ("evaluation", "failure_modes", "product_judgment")  # dimensions with key points
 MODEL_FILE = "critic_model.json"
-CAP = 2.0  # the ceiling for answers that game the grader, wander off topic, or list terms without reasoning
-
-
-class Citation(BaseModel):
-    """A guide chunk the critique drew on."""
-
-    topic: str
-    source: str
-    heading: str
-    text: str = ""
-
-
-class Critique(BaseModel):
-    """Rubric feedback on one answer."""
-
-    overall: float = Field(ge=1, le=5)
-    dimensions: dict[str, float]
-    strengths: list[str]
-    gaps: list[str]
-    follow_up: str
-    follow_up_dimension: str
-    stronger_answer: list[str]
-    citations: list[Citation]
-    source: str = "offline"
-    flags: list[str] = Field(default_factory=list)
-    notices: list[str] = Field(default_factory=list)
-    offline_overall: float | None = None
-    question_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Target:
-    """What an answer is judged against: the question and its key points (bank or derived)."""
-
-    text: str
-    role: str
-    domain: str | None
-    key_points: dict[str, list[str]]
-    follow_ups: tuple[FollowUp, ...] = ()
-    question_id: str | None = None
-    derived: bool = False  # key points are general rubric concepts, which sit farther from concrete sentences
-
-    @property
-    def ramp(self) -> tuple[float, float]:
-        """Similarity that earns no credit, and similarity that earns full credit."""
-        return (0.15, 0.45) if self.derived else (0.25, 0.6)
-
-    @classmethod
-    def of(cls, question: Question) -> Target:
-        return cls(
-            question.text, question.role, question.domain, question.key_points, tuple(question.follow_ups), question.id
-        )
-
-
-# ---- features and the fitted linear map --------------------------------------------------------------
 
 
 def dimension_features(view: AnswerView, target: Target, rubric: Rubric, dim: str) -> list[float]:
@@ -104,7 +46,7 @@ def dimension_features(view: AnswerView, target: Target, rubric: Rubric, dim: st
 
 def _rivals(target: Target, rubric: Rubric, dim: str) -> list[str]:
     """References of the other core dimension (evaluation vs failure modes); none for product judgment."""
-    other = {"evaluation": "failure_modes", "failure_modes": "evaluation"}.get(dim)
+    other = RIVAL.get(dim)
     if other is None:
         return []
     return [*target.key_points.get(other, []), *rubric.dimensions[other].concepts]
@@ -125,13 +67,10 @@ def predict(weights: list[float], features: list[float]) -> float:
     return float(np.clip(weights[0] + float(np.dot(weights[1:], features)), 1.0, 5.0))
 
 
-# ---- the offline critic ------------------------------------------------------------------------------
-
-
 def _caps(view: AnswerView, injected: bool) -> list[str]:
     flags = []
     if injected:
-        flags.append("addressed_grader")
+        flags.append(GRADER_FLAG)
     if view.words < 25:
         flags.append("too_short")
     if view.question_similarity < 0.2 and view.words >= 25:
@@ -149,9 +88,7 @@ def _strengths(view: AnswerView, target: Target) -> list[str]:
             if credit >= 0.6 and idx >= 0:
                 said = view.sentences[idx]
                 said = said if len(said) <= 160 else said[:157] + "..."
-                found.append(
-                    (credit, f'{dim.replace("_", " ").capitalize()}: you said "{said}", which covers: {point}')
-                )
+                found.append((credit, f'{label(dim)}: you said "{said}", which covers: {point}'))
     return [text for _, text in sorted(found, reverse=True)[:3]]
 
 
@@ -162,12 +99,12 @@ def _gaps(view: AnswerView, target: Target, rubric: Rubric, scores: dict[str, fl
         missed = [
             p for p, (credit, _) in zip(points, view.coverage(points, (), *target.ramp), strict=True) if credit < 0.35
         ]
-        label = rubric.dimensions[dim].title
-        gaps += [f"{label}: {point}" for point in missed[:2]]
+        title = rubric.dimensions[dim].title
+        gaps += [f"{title}: {point}" for point in missed[:2]]
         level = int(scores[dim])
         if level <= 3:
             gaps.append(
-                f"{label} is at level {level}; level {level + 1} means: {rubric.dimensions[dim].levels[level + 1]}"
+                f"{title} is at level {level}; level {level + 1} means: {rubric.dimensions[dim].levels[level + 1]}"
             )
     return gaps[:5]
 
@@ -188,7 +125,8 @@ def _outline(target: Target) -> list[str]:
 
 
 def _citations(settings: Settings, target: Target, weakest: str, gaps: list[str]) -> list[Citation]:
-    from bot.knowledge import ensure_index, retrieve
+    from bot.retrieval.index import ensure_index
+    from bot.retrieval.search import retrieve
 
     ensure_index(settings)
     topic = {"evaluation": "evaluation", "failure_modes": "failure-modes"}.get(weakest)
@@ -202,32 +140,6 @@ def _citations(settings: Settings, target: Target, weakest: str, gaps: list[str]
             seen.add((hit.source, hit.heading))
             out.append(Citation(topic=hit.topic, source=hit.source, heading=hit.heading, text=hit.text))
     return out[:3]
-
-
-def derived_target(settings: Settings, question: str, role: str, domain: str | None) -> Target:
-    """Key points for a question the bank doesn't know: the rubric concepts closest to it, plus guide content."""
-    from bot.features import embed_references
-    from bot.knowledge import ensure_index, retrieve
-
-    ensure_index(settings)
-    rubric = load_rubric(settings.rubric_path)
-    qvec = embed_references([question])[0]
-    hits = retrieve(settings, question, k=3, role=role)
-    bodies = [re.sub(r"[*_`#>]+", "", hit.text.split("\n\n", 1)[-1]) for hit in hits]
-    sentences = [
-        s for body in bodies for s in split_sentences(body) if 8 <= len(s.split()) <= 40 and not s.endswith("?")
-    ]
-    points: dict[str, list[str]] = {}
-    for dim in SCORED:
-        concepts = rubric.dimensions[dim].concepts
-        closest = np.argsort(-(embed_references(concepts) @ qvec))[:3]
-        points[dim] = [concepts[i] for i in sorted(closest)]
-        if sentences:
-            fit_dim = (embed_references(sentences) @ embed_references(concepts).T).max(axis=1)
-            best = sentences[int(np.argmax(fit_dim))]
-            if best not in sum(points.values(), []):
-                points[dim].append(best)
-    return Target(text=question, role=role, domain=domain, key_points=points, derived=True)
 
 
 def critique_target(
@@ -245,7 +157,7 @@ def critique_target(
         flags.append("truncated")
     capped = [f for f in flags if f != "truncated"]
     if capped:
-        scores = {d: min(s, CAP) for d, s in scores.items()}
+        scores = cap_scores(scores)
     overall = rubric.overall(scores)
     if capped:
         overall = min(overall, CAP)
@@ -281,25 +193,3 @@ _FLAG_NOTICES = {
     "off_topic": "The answer does not seem to address this question; the score is capped at 2.",
     "list_without_reasoning": "The answer lists terms without explaining how or why; the score is capped at 2.",
 }
-
-
-def resolve_target(settings: Settings, question: str, role: str, domain: str | None) -> Target:
-    """The bank's question when the wording matches one, else a target derived from the guides."""
-    found = load_bank(settings.questions_dir).find(question)
-    return Target.of(found) if found else derived_target(settings, question, role, domain)
-
-
-def critique(question: str, answer: str, role: str, domain: str | None = None) -> Critique:
-    """Critique `answer` to `question` for a candidate preparing for `role` (and `domain`, for vertical)."""
-    from bot.config import DOMAINS, ROLES
-
-    if role not in ROLES:
-        raise CoachError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-    if domain is not None and domain not in DOMAINS:
-        raise CoachError(f"unknown domain {domain!r}; use one of {', '.join(DOMAINS)}")
-    if not answer.strip():
-        raise CoachError("the answer is empty; write an answer first")
-    if not question.strip():
-        raise CoachError("the question is empty")
-    settings = get_settings()
-    return critique_target(resolve_target(settings, question, role, domain), answer, settings)

@@ -1,0 +1,155 @@
+"""Assignments: a coach's interview settings and custom questions, the share link, and the plan an attempt runs."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.content.questions import FollowUp, Question
+from bot.content.vocabulary import DIMENSIONS, SCORED, SKILLS, role_domain
+from bot.errors import CoachError
+from bot.interview.state import InterviewPlan
+from bot.storage.models import Assignment, CoachAccount, as_utc, utc_now
+from bot.storage.store import Store
+
+CODE_BYTES = 24  # secrets.token_urlsafe(24): 192 random bits, 32 characters
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+MAX_TIME_LIMIT_S = 4 * 3600
+INVALID_LINK = "this assignment link is not valid; ask your coach for a new one"
+
+
+def _clean_custom_questions(raw: list[dict[str, Any]] | None, total: int) -> list[dict[str, Any]]:
+    """Custom questions as {text, key_points{every dimension}}; CoachError naming the first problem."""
+    cleaned: list[dict[str, Any]] = []
+    for n, item in enumerate(raw or [], 1):
+        text = str((item or {}).get("text") or "").strip()
+        if not 20 <= len(text) <= 2000:
+            raise CoachError(f"custom question {n} needs a question text of 20 to 2000 characters")
+        given = (item or {}).get("key_points") or {}
+        unknown = set(given) - set(DIMENSIONS)
+        if unknown:
+            raise CoachError(f"custom question {n}: unknown key point dimensions {sorted(unknown)}; use {DIMENSIONS}")
+        key_points = {d: [str(p).strip() for p in given.get(d) or [] if str(p).strip()] for d in DIMENSIONS}
+        missing = [d for d in SCORED if not key_points[d]]
+        if missing:
+            raise CoachError(f"custom question {n} needs key points for {', '.join(missing)}")
+        cleaned.append({"text": text, "key_points": key_points})
+    if len(cleaned) > total:
+        raise CoachError(f"{len(cleaned)} custom questions do not fit in an interview of {total} questions")
+    return cleaned
+
+
+def create_assignment(
+    store: Store,
+    coach: CoachAccount,
+    title: str,
+    role: str,
+    domain: str | None,
+    skill_focus: list[str],
+    questions: int,
+    difficulty: int,
+    time_limit_s: int | None,
+    due: datetime,
+    custom_questions: list[dict[str, Any]] | None = None,
+) -> Assignment:
+    """A validated assignment with a fresh unguessable share code; a naive `due` is taken as UTC."""
+    title = (title or "").strip()
+    if not 1 <= len(title) <= 120:
+        raise CoachError("give the assignment a title of 1 to 120 characters")
+    role, domain = role_domain(role, domain)
+    focus = list(dict.fromkeys(skill_focus or []))
+    unknown = [s for s in focus if s not in SKILLS]
+    if unknown:
+        raise CoachError(f"unknown skills {unknown}; choose from {', '.join(SKILLS)}")
+    if isinstance(questions, bool) or not isinstance(questions, int) or not 1 <= questions <= 20:
+        raise CoachError("choose 1 to 20 questions")
+    if isinstance(difficulty, bool) or not isinstance(difficulty, int) or not 1 <= difficulty <= 3:
+        raise CoachError("choose a difficulty from 1 to 3")
+    if time_limit_s is not None and not 60 <= int(time_limit_s) <= MAX_TIME_LIMIT_S:
+        raise CoachError(f"set a time limit from 60 to {MAX_TIME_LIMIT_S} seconds, or none")
+    if not isinstance(due, datetime) or as_utc(due) <= utc_now():
+        raise CoachError("the due date must be in the future")
+    custom = _clean_custom_questions(custom_questions, questions)
+    assignment = Assignment(
+        coach_id=coach.id,
+        title=title,
+        role=role,
+        domain=domain,
+        skill_focus=focus,
+        questions=questions,
+        difficulty=difficulty,
+        time_limit_s=None if time_limit_s is None else int(time_limit_s),
+        due=as_utc(due),
+        code=secrets.token_urlsafe(CODE_BYTES),
+        custom_questions=[],
+    )
+    with store.session() as db:
+        db.add(assignment)
+        db.flush()
+        assignment.custom_questions = [{"id": custom_question_id(assignment.id, n), **q} for n, q in enumerate(custom)]
+    return assignment
+
+
+def custom_question_id(assignment_id: int, index: int) -> str:
+    """The question id turns record for an assignment's custom question (fits the 32-character column)."""
+    return f"asg{assignment_id}-q{index + 1}"
+
+
+def share_link(base_url: str, assignment: Assignment) -> str:
+    """The link a candidate opens to take the assignment."""
+    return f"{base_url.rstrip('/')}/?assignment={assignment.code}"
+
+
+def open_assignment(store: Store, code: str) -> Assignment:
+    """The open assignment behind a share code; CoachError when the code is malformed, unknown or past due."""
+    code = (code or "").strip()
+    if not CODE_PATTERN.match(code):
+        raise CoachError(INVALID_LINK)
+    with store.session() as db:
+        assignment = db.scalar(select(Assignment).where(Assignment.code == code))
+    if assignment is None:
+        raise CoachError(INVALID_LINK)
+    due = as_utc(assignment.due)
+    if due <= utc_now():
+        raise CoachError(f"this assignment closed on {due:%d %B %Y at %H:%M} UTC")
+    return assignment
+
+
+def assignment_questions(assignment: Assignment) -> list[Question]:
+    """The assignment's custom questions as bank questions the interviewer can ask and the critic can grade."""
+    skills = list(assignment.skill_focus) or ["product-judgment"]
+    follow_ups = [
+        FollowUp(dimension="evaluation", text="How would you know this works, before launch and after?"),
+        FollowUp(dimension="failure_modes", text="What could go wrong for users here, and how would you catch it?"),
+    ]
+    return [
+        Question(
+            id=item["id"],
+            role=assignment.role,  # type: ignore[arg-type]
+            domain=assignment.domain,  # type: ignore[arg-type]
+            skills=skills,
+            difficulty=assignment.difficulty,
+            text=item["text"],
+            key_points=item["key_points"],
+            follow_ups=follow_ups,
+        )
+        for item in assignment.custom_questions
+    ]
+
+
+def interview_plan(assignment: Assignment) -> InterviewPlan:
+    """What the interview service runs for an attempt of this assignment."""
+    return InterviewPlan(
+        role=assignment.role,
+        domain=assignment.domain,
+        questions=assignment.questions,
+        difficulty=assignment.difficulty,
+        custom=assignment_questions(assignment),
+        focus=list(assignment.skill_focus),
+        time_limit_s=assignment.time_limit_s,
+        closes_at=as_utc(assignment.due).timestamp(),
+    )

@@ -1,0 +1,96 @@
+"""Attempts: a candidate takes an assignment (the plan goes to the interview service), and who may see an attempt."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.orm import Session
+
+from bot.coaching.accounts import normalize_email
+from bot.coaching.assignments import INVALID_LINK, interview_plan, open_assignment
+from bot.errors import CoachError
+from bot.interview.service import InterviewService, TurnResult
+from bot.storage.models import Assignment, CoachAccount, InterviewSession, as_utc, utc_now
+from bot.storage.store import Store
+
+NOT_FOUND = "not found"
+
+
+def start_attempt(
+    service: InterviewService,
+    code: str,
+    candidate_name: str,
+    candidate_email: str | None = None,
+    candidate: str | None = None,
+) -> TurnResult:
+    """Start a candidate's attempt of the assignment behind a share code: its plan, recorded as an attempt."""
+    if not (code or "").strip():
+        raise CoachError(INVALID_LINK)
+    assignment = open_assignment(service.store, code)
+    name, email = attempt_identity(candidate_name, candidate_email)
+
+    def record(session_id: str, candidate_key: str) -> None:
+        start_attempt_record(service.store, assignment, name, email, session_id, candidate_key)
+
+    return service.start(plan=interview_plan(assignment), candidate=candidate, on_created=record)
+
+
+def attempt_identity(candidate_name: str, candidate_email: str | None) -> tuple[str, str | None]:
+    """The candidate's name (required) and email (optional, validated) for an attempt."""
+    name = (candidate_name or "").strip()
+    if not 1 <= len(name) <= 80:
+        raise CoachError("enter your name (1 to 80 characters) to start the assignment")
+    email = normalize_email(candidate_email) if candidate_email and candidate_email.strip() else None
+    return name, email
+
+
+def start_attempt_record(
+    store: Store,
+    assignment: Assignment,
+    candidate_name: str,
+    candidate_email: str | None,
+    session_id: str,
+    candidate: str | None = None,
+) -> InterviewSession:
+    """Mark session `session_id` as an attempt of `assignment` by this candidate (creating the session if new)."""
+    name, email = attempt_identity(candidate_name, candidate_email)
+    if as_utc(assignment.due) <= utc_now():
+        raise CoachError(f"this assignment closed on {as_utc(assignment.due):%d %B %Y at %H:%M} UTC")
+    attempt = {"assignment_id": assignment.id, "candidate_name": name, "candidate_email": email}
+    with store.session() as db:
+        row = db.get(InterviewSession, session_id)
+        if row is None:
+            row = InterviewSession(
+                id=session_id,
+                candidate=candidate or secrets.token_urlsafe(16),
+                role=assignment.role,
+                domain=assignment.domain,
+                background="pm",
+                questions=assignment.questions,
+                **attempt,
+            )
+            db.add(row)
+        elif row.assignment_id not in (None, assignment.id):
+            raise CoachError("this interview already belongs to another assignment; start a new one")
+        else:
+            for field, value in attempt.items():
+                setattr(row, field, value)
+        db.flush()
+        return row
+
+
+def owned_assignment(db: Session, coach: CoachAccount, assignment_id: int) -> Assignment:
+    """The coach's own assignment; CoachError("not found") for anyone else's, without saying it exists."""
+    assignment = db.get(Assignment, assignment_id)
+    if assignment is None or assignment.coach_id != coach.id:
+        raise CoachError(NOT_FOUND)
+    return assignment
+
+
+def owned_attempt(db: Session, coach: CoachAccount, attempt_id: str) -> InterviewSession:
+    """An attempt (session) of one of the coach's assignments; CoachError("not found") otherwise."""
+    attempt = db.get(InterviewSession, attempt_id)
+    if attempt is None or attempt.assignment_id is None:
+        raise CoachError(NOT_FOUND)
+    owned_assignment(db, coach, attempt.assignment_id)
+    return attempt

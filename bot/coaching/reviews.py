@@ -1,0 +1,41 @@
+"""Coach reviews: a score override or comment on one turn of an attempt of the coach's own assignment."""
+
+from __future__ import annotations
+
+from bot.coaching.attempts import NOT_FOUND, owned_attempt
+from bot.content.vocabulary import DIMENSIONS
+from bot.errors import CoachError
+from bot.storage.models import CoachAccount, Review, Turn
+from bot.storage.store import Store
+
+MAX_COMMENT_CHARS = 2000
+
+
+def review(
+    store: Store,
+    coach: CoachAccount,
+    turn_id: int,
+    dimension: str | None = None,
+    score: int | None = None,
+    comment: str | None = None,
+) -> Review:
+    """Record a score override (dimension None or "overall": the turn's overall) and/or comment on a turn."""
+    dimension = None if dimension in (None, "", "overall") else dimension
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise CoachError(f"unknown dimension {dimension!r}; use overall or one of {', '.join(DIMENSIONS)}")
+    if score is not None and (isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5):
+        raise CoachError("a score must be a whole number from 1 to 5")
+    comment = (comment or "").strip() or None
+    if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+        raise CoachError(f"keep the comment under {MAX_COMMENT_CHARS} characters")
+    if score is None and comment is None:
+        raise CoachError("give a score, a comment, or both")
+    with store.session() as db:
+        turn = db.get(Turn, turn_id)
+        if turn is None:
+            raise CoachError(NOT_FOUND)
+        owned_attempt(db, coach, turn.session_id)
+        entry = Review(turn_id=turn_id, coach_id=coach.id, dimension=dimension, score=score, comment=comment)
+        db.add(entry)
+        db.flush()
+        return entry

@@ -1,0 +1,60 @@
+"""What the critic produces and reads: the `Critique`, its citations, and the `Target` an answer is judged against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from bot.content.questions import FollowUp, Question
+
+
+class Citation(BaseModel):
+    """A guide chunk the critique drew on."""
+
+    topic: str
+    source: str
+    heading: str
+    text: str = ""
+
+
+class Critique(BaseModel):
+    """Rubric feedback on one answer."""
+
+    overall: float = Field(ge=1, le=5)
+    dimensions: dict[str, float]
+    strengths: list[str]
+    gaps: list[str]
+    follow_up: str
+    follow_up_dimension: str
+    stronger_answer: list[str]
+    citations: list[Citation]
+    source: str = "offline"
+    flags: list[str] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list)
+    offline_overall: float | None = None
+    question_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an answer is judged against: the question and its key points (bank or derived)."""
+
+    text: str
+    role: str
+    domain: str | None
+    key_points: dict[str, list[str]]
+    follow_ups: tuple[FollowUp, ...] = ()
+    question_id: str | None = None
+    derived: bool = False  # key points are general rubric concepts, which sit farther from concrete sentences
+
+    @property
+    def ramp(self) -> tuple[float, float]:
+        """Similarity that earns no credit, and similarity that earns full credit."""
+        return (0.15, 0.45) if self.derived else (0.25, 0.6)
+
+    @classmethod
+    def of(cls, question: Question) -> Target:
+        return cls(
+            question.text, question.role, question.domain, question.key_points, tuple(question.follow_ups), question.id
+        )

@@ -1,0 +1,300 @@
+"""The interview graph (LangGraph): small verb-named nodes over typed state, with typed collaborators."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, START, StateGraph
+
+from bot.content.questions import Question, QuestionBank
+from bot.content.rubric import Rubric
+from bot.content.vocabulary import ROLE_LABELS, label
+from bot.critic.guard import fence
+from bot.critic.model import Citation, Critique, Target
+from bot.interview.policy import (
+    HINT_PENALTY,
+    classify,
+    pick_next,
+    probe_dimension,
+    record_critique,
+    target_difficulty,
+)
+from bot.interview.state import InterviewState, Message, QuestionResult
+from bot.interview.summary import summarize
+from bot.llm.chat import LLM, LLMFailure, Usage
+from bot.llm.prompts import render
+
+BANK_FALLBACK = "The AI interviewer is unavailable right now, so this comes from the question bank."
+CLARIFY_FALLBACK = (
+    "Good question. Where the scenario is silent, state a reasonable assumption out loud and carry on; "
+    "choosing and defending assumptions is part of what I'm listening for."
+)
+
+
+class Critic(Protocol):
+    """Critiques an answer against a target (see `bot.critic.critic.Critic`)."""
+
+    def __call__(self, target: Target, answer: str, usage: Usage | None = None) -> Critique: ...
+
+
+class Search(Protocol):
+    """Guide excerpts for a text, filtered by role and optionally topic."""
+
+    def __call__(self, text: str, role: str, topic: str | None = None) -> list[Citation]: ...
+
+
+class TurnLog(Protocol):
+    """Where turns and finished sessions are written (see `bot.storage.store.Store`)."""
+
+    def add_turn(self, session_id: str, kind: str, prompt: str, answer: str, question_id: str | None) -> int: ...
+
+    def attach_critique(self, turn_id: int, critique: dict[str, Any]) -> None: ...
+
+    def finish(self, session_id: str, summary: dict[str, Any], usage: dict[str, Any]) -> None: ...
+
+    def asked_questions(self, candidate: str) -> set[str]: ...
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    """Everything the nodes use besides the state."""
+
+    bank: QuestionBank
+    rubric: Rubric
+    turns: TurnLog
+    critic: Critic
+    search: Search
+    llm: LLM | None
+    prompts_dir: Path
+    guides_dir: Path
+
+
+def run_usage(config: RunnableConfig) -> Usage:
+    """The usage of the run in progress, passed in the run's config by the service."""
+    usage = (config.get("configurable") or {}).get("usage")
+    return usage if isinstance(usage, Usage) else Usage()
+
+
+class InterviewGraph:
+    """The nodes of the interview and how they connect; `build` compiles it with a checkpointer."""
+
+    def __init__(self, deps: Collaborators) -> None:
+        self.deps = deps
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _say(state: InterviewState, text: str, kind: str = "message") -> dict[str, Any]:
+        message = Message(role="assistant", content=text, kind=kind)
+        return {"transcript": [*state.transcript, message], "outbox": [*state.outbox, message]}
+
+    def question(self, state: InterviewState, qid: str | None = None) -> Question:
+        """A bank question, or one of the plan's custom questions (kept in the state)."""
+        qid = qid or str(state.current)
+        return next((q for q in state.custom if q.id == qid), None) or self.deps.bank.by_id[qid]
+
+    def _phrase(
+        self, state: InterviewState, config: RunnableConfig, template: str, fallback: str, **variables: Any
+    ) -> tuple[str, list[str]]:
+        """LLM wording when a model is configured; the bank's own wording otherwise or on failure."""
+        llm = self.deps.llm
+        if llm is None:
+            return fallback, []
+        system = render(
+            self.deps.prompts_dir,
+            "interviewer_system",
+            role_label=ROLE_LABELS[state.role],
+            domain=state.domain,
+            background=state.background,
+        )
+        history = [HumanMessage(m.content) if m.role == "user" else AIMessage(m.content) for m in state.transcript[-4:]]
+        prompt = HumanMessage(render(self.deps.prompts_dir, template, **variables))
+        try:
+            text = "".join(llm.stream([SystemMessage(system), *history, prompt], run_usage(config)))
+            return (text.strip() or fallback), []
+        except LLMFailure:
+            return fallback, [BANK_FALLBACK]
+
+    def _log(self, state: InterviewState, kind: str) -> int:
+        return self.deps.turns.add_turn(state.session_id, kind, state.prompt or "", state.input, state.current)
+
+    # -- nodes -----------------------------------------------------------------------------------------
+
+    def take_input(self, state: InterviewState) -> dict[str, Any]:
+        return {"intent": classify(state.input, state), "outbox": [], "notices": [], "last_critique": None}
+
+    def pick_question(self, state: InterviewState) -> dict[str, Any]:
+        if len(state.asked) >= state.total:
+            return {"current": None}
+        level = target_difficulty(state.difficulty, [r.overall for r in state.results if r.overall is not None])
+        pool = self.deps.bank.filter(state.role, state.domain)
+        covered, focus = set(state.covered), frozenset(state.focus)
+        question = next((q for q in state.custom if q.id not in state.asked), None)  # a coach's questions first
+        if question is None:
+            seen = set(state.asked) | self.deps.turns.asked_questions(state.candidate)
+            question = pick_next(pool, seen, covered, state.background, level, state.session_id, focus)
+        if question is None and len(state.asked) < len(pool):  # the candidate has seen them all: allow repeats
+            question = pick_next(pool, set(state.asked), covered, state.background, level, state.session_id, focus)
+        if question is None:
+            return {"current": None}
+        context = [
+            hit
+            for topic in ("evaluation", "failure-modes", None)
+            for hit in self.deps.search(question.text, state.role, topic)[: 1 if topic else 2]
+        ]
+        return {
+            "current": question.id,
+            "asked": [*state.asked, question.id],
+            "probes": 0,
+            "probed": [],
+            "hints": 0,
+            "covered": sorted({*state.covered, *question.skills}),
+            "context": context,
+        }
+
+    def ask_question(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
+        question = self.question(state)
+        number = len(state.asked)
+        excerpt = state.context[0].text if state.context else ""
+        text, notices = self._phrase(
+            state,
+            config,
+            "ask_question",
+            question.text,
+            number=number,
+            total=state.total,
+            question=question.text,
+            context=excerpt,
+        )
+        header = f"**Question {number} of {state.total}** · {', '.join(question.skills)} · difficulty {question.difficulty}"
+        return {
+            **self._say(state, f"{header}\n\n{text}", "question"),
+            "prompt": text,
+            "asked_at": time.time(),
+            "notices": [*state.notices, *notices],
+        }
+
+    def record_answer(self, state: InterviewState) -> dict[str, Any]:
+        """Persist the answer before anything else (critique, LLM) runs."""
+        kind = "follow_up" if state.probes else "answer"
+        message = Message(role="user", content=state.input, kind=kind)
+        return {
+            "pending_turn": self._log(state, kind),
+            "transcript": [*state.transcript, message],
+            "last_answer": {"text": state.input, "at": time.time()},
+        }
+
+    def critique_answer(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
+        target = Target.of(self.question(state))
+        result = self.deps.critic(target, state.input, run_usage(config))
+        if state.pending_turn is not None:
+            self.deps.turns.attach_critique(state.pending_turn, result.model_dump())
+        dims = ", ".join(f"{label(d).lower()} {s:g}" for d, s in result.dimensions.items())
+        said = self._say(
+            state, f"Feedback: **{result.overall:g}/5** ({dims}). See the critique card for details.", "critique"
+        )
+        return {
+            **said,
+            "results": record_critique(state, target.text, result, self.deps.rubric),
+            "last_critique": result,
+            "notices": [*state.notices, *result.notices],
+        }
+
+    def route_after_critique(self, state: InterviewState) -> str:
+        return "follow_up" if probe_dimension(state) else "next"
+
+    def ask_follow_up(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
+        weakest = probe_dimension(state) or "failure_modes"
+        question = self.question(state)
+        probe = next(
+            (f.text for f in question.follow_ups if f.dimension == weakest), self.deps.rubric.dimensions[weakest].probe
+        )
+        text, notices = self._phrase(
+            state, config, "follow_up", probe, dimension=label(weakest).lower(), probe=probe, answer=fence(state.input)
+        )
+        return {
+            **self._say(state, f"**Follow-up** ({label(weakest).lower()}): {text}", "follow_up"),
+            "prompt": text,
+            "asked_at": time.time(),
+            "probes": state.probes + 1,
+            "probed": [*state.probed, weakest],
+            "notices": [*state.notices, *notices],
+        }
+
+    def skip_question(self, state: InterviewState) -> dict[str, Any]:
+        self._log(state, "skip")
+        results = list(state.results)
+        if state.result_for(state.current) is None:
+            question = self.question(state)
+            results.append(
+                QuestionResult(question_id=question.id, question=question.text, skipped=True, hints=state.hints)
+            )
+        return {**self._say(state, "Skipped. Let's move on.", "notice"), "results": results}
+
+    def give_hint(self, state: InterviewState) -> dict[str, Any]:
+        self._log(state, "hint")
+        hints = state.hints + 1
+        chunk = state.context[min(hints - 1, len(state.context) - 1)] if state.context else None
+        if chunk is None:
+            tip = self.deps.rubric.dimensions["evaluation"].probe
+        else:
+            body = chunk.text.split("\n\n", 1)[-1]
+            tip = " ".join(re.split(r"(?<=[.!?])\s+", body)[:2])
+            tip = f"From the guide *{chunk.heading}* ({chunk.topic}): {tip}"
+        text = f"**Hint** (costs {HINT_PENALTY:g} points on this question): {tip}"
+        return {**self._say(state, text, "hint"), "hints": hints}
+
+    def clarify(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
+        self._log(state, "clarify")
+        text, notices = self._phrase(
+            state,
+            config,
+            "clarify",
+            CLARIFY_FALLBACK,
+            question=state.prompt,
+            clarification=fence(state.input, "clarifying_question"),
+        )
+        return {**self._say(state, text, "clarify"), "notices": [*state.notices, *notices]}
+
+    def nudge(self, state: InterviewState) -> dict[str, Any]:
+        text = "I didn't catch an answer. Type your answer, or `hint`, `skip` or `end`."
+        return {**self._say(state, text, "notice"), "notices": ["The answer was empty; nothing was recorded."]}
+
+    def wrap_up(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
+        usage = run_usage(config).as_dict()  # includes this run's calls, unlike state.usage
+        summary = summarize(state, self.deps.rubric, self.deps.guides_dir, usage)
+        self.deps.turns.finish(state.session_id, summary.model_dump(), usage)
+        return {**self._say(state, summary.text, "summary"), "done": True, "summary": summary, "current": None}
+
+    def already_done(self, state: InterviewState) -> dict[str, Any]:
+        return self._say(state, "This interview has ended. Start a new one to keep practising.", "notice")
+
+    # -- wiring ----------------------------------------------------------------------------------------
+
+    def build(self, checkpointer: Any) -> Any:
+        graph = StateGraph(InterviewState)
+        nodes = ("take_input", "pick_question", "ask_question", "record_answer", "critique_answer", "ask_follow_up")
+        nodes += ("skip_question", "give_hint", "clarify", "nudge", "wrap_up", "already_done")
+        for name in nodes:
+            graph.add_node(name, getattr(self, name))
+        graph.add_edge(START, "take_input")
+        intents = {"start": "pick_question", "answer": "record_answer", "skip": "skip_question", "hint": "give_hint"}
+        intents |= {"clarify": "clarify", "empty": "nudge", "end": "wrap_up", "done": "already_done"}
+        graph.add_conditional_edges("take_input", lambda s: s.intent, intents)
+        graph.add_conditional_edges(
+            "pick_question", lambda s: "ask" if s.current else "wrap", {"ask": "ask_question", "wrap": "wrap_up"}
+        )
+        graph.add_edge("record_answer", "critique_answer")
+        graph.add_conditional_edges(
+            "critique_answer", self.route_after_critique, {"follow_up": "ask_follow_up", "next": "pick_question"}
+        )
+        graph.add_edge("skip_question", "pick_question")
+        for name in ("ask_question", "ask_follow_up", "give_hint", "clarify", "nudge", "wrap_up", "already_done"):
+            graph.add_edge(name, END)
+        return graph.compile(checkpointer=checkpointer)

@@ -1,0 +1,247 @@
+"""The interview service the CLI, the app and coaching call: start, submit, end, view and history of sessions."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, Field
+
+from bot.config import Settings, get_settings
+from bot.content.questions import load_bank
+from bot.content.rubric import load_rubric
+from bot.critic.critic import Critic
+from bot.critic.guard import screen
+from bot.critic.model import Citation, Critique
+from bot.errors import CoachError
+from bot.interview.graph import Collaborators, InterviewGraph
+from bot.interview.state import InterviewPlan, InterviewState, Message, Summary
+from bot.llm.chat import LLM, Usage, make_chat_model
+from bot.retrieval.index import ensure_index
+from bot.retrieval.search import retrieve
+from bot.storage.checkpoints import make_checkpointer
+from bot.storage.store import make_store
+
+STREAMED_NODES = ("ask_question", "ask_follow_up", "clarify")  # nodes whose model output the candidate reads
+DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double submit
+
+
+class TurnResult(BaseModel):
+    """What one call produced: new interviewer messages, the latest critique, and where the session stands."""
+
+    session_id: str
+    messages: list[Message]
+    prompt: str | None = None
+    critique: Critique | None = None
+    done: bool = False
+    summary: Summary | None = None
+    notices: list[str] = Field(default_factory=list)
+    question_number: int = 0
+    total: int = 0
+    time_limit_s: int | None = None
+    deadline: float | None = None  # epoch seconds when the answer to `prompt` is due, if it is timed
+
+    @classmethod
+    def of(cls, state: InterviewState) -> TurnResult:
+        return cls(
+            session_id=state.session_id,
+            messages=list(state.outbox),
+            prompt=state.prompt,
+            critique=state.last_critique,
+            done=state.done,
+            summary=state.summary,
+            notices=list(state.notices),
+            question_number=len(state.asked),
+            total=state.total,
+            time_limit_s=state.time_limit_s,
+            deadline=None if state.done else state.answer_deadline(),
+        )
+
+
+class InterviewService:
+    """One per process: settings, bank, store, critic, optional LLM, and the compiled interview graph."""
+
+    def __init__(self, settings: Settings | None = None, chat_model: BaseChatModel | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.bank = load_bank(self.settings.questions_dir)
+        self.rubric = load_rubric(self.settings.rubric_path)
+        self.store = make_store(self.settings)
+        model = chat_model if chat_model is not None else make_chat_model(self.settings, temperature=0.0)
+        self.llm = LLM(model, self.settings) if model is not None else None
+        ensure_index(self.settings)  # ingests (and says so) when the index is missing or stale
+        deps = Collaborators(
+            bank=self.bank,
+            rubric=self.rubric,
+            turns=self.store,
+            critic=Critic(self.settings, self.llm),
+            search=self.search,
+            llm=self.llm,
+            prompts_dir=self.settings.prompts_dir,
+            guides_dir=self.settings.guides_dir,
+        )
+        self.graph = InterviewGraph(deps).build(make_checkpointer(self.settings))
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def search(self, text: str, role: str, topic: str | None = None) -> list[Citation]:
+        """Guide excerpts for the interviewer (context for phrasing and hints)."""
+        hits = retrieve(self.settings, text, k=3, role=role, topic=topic)
+        return [Citation(topic=h.topic, source=h.source, heading=h.heading, text=h.text) for h in hits]
+
+    # -- running the graph ------------------------------------------------------------------------------
+
+    def _lock(self, session_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(session_id, threading.Lock())
+
+    @staticmethod
+    def _config(session_id: str, usage: Usage | None = None) -> dict[str, Any]:
+        configurable: dict[str, Any] = {"thread_id": session_id}
+        if usage is not None:
+            configurable["usage"] = usage
+        return {"configurable": configurable}
+
+    def state(self, session_id: str) -> InterviewState:
+        """The session as checkpointed; CoachError when there is no such session."""
+        snapshot = self.graph.get_state(self._config(session_id))
+        if not snapshot.values:
+            raise CoachError(f"no interview with id {session_id!r}; start a new one")
+        return InterviewState.model_validate(snapshot.values)
+
+    def _run(
+        self, session_id: str, update: dict[str, Any], on_token: Callable[[str], None] | None = None
+    ) -> TurnResult:
+        prior = self.graph.get_state(self._config(session_id)).values or {}
+        saved = Usage.model_validate(prior.get("usage") or {})
+        usage = saved.model_copy(deep=True)  # the nodes add this run's calls to it
+        config = self._config(session_id, usage)
+        values = self._stream_or_invoke(config, update, on_token)
+        if len(usage.calls) > len(saved.calls):
+            self.graph.update_state(self._config(session_id), {"usage": usage})
+        return TurnResult.of(InterviewState.model_validate(values))
+
+    def _stream_or_invoke(
+        self, config: dict[str, Any], update: dict[str, Any], on_token: Callable[[str], None] | None
+    ) -> dict[str, Any]:
+        """Run the graph once; with `on_token`, pass on what the interviewer model writes as it streams."""
+        if on_token is None:
+            out = self.graph.invoke(update, config, durability="sync")
+            return dict(out) if isinstance(out, dict) else out.model_dump()
+        values: dict[str, Any] = {}
+        for mode, chunk in self.graph.stream(update, config, stream_mode=["messages", "values"], durability="sync"):
+            if mode == "values":
+                values = dict(chunk) if isinstance(chunk, dict) else chunk.model_dump()
+            elif (
+                chunk[1].get("langgraph_node") in STREAMED_NODES
+                and isinstance(piece := chunk[0].content, str)
+                and piece
+            ):
+                on_token(piece)
+        return values
+
+    # -- the API ------------------------------------------------------------------------------------------
+
+    def start(
+        self,
+        role: str = "feature",
+        domain: str | None = None,
+        background: str = "pm",
+        questions: int = 5,
+        difficulty: int = 2,
+        candidate: str | None = None,
+        plan: InterviewPlan | None = None,
+        on_created: Callable[[str, str], None] | None = None,
+    ) -> TurnResult:
+        """Start a session and ask the first question.
+
+        A `plan` (a coach's assignment, a timed practice) replaces the separate settings. `on_created(session_id,
+        candidate)` runs once the session row exists and before the first question is asked.
+        """
+        if plan is None:
+            plan = InterviewPlan(
+                role=role, domain=domain, background=background, questions=int(questions), difficulty=int(difficulty)
+            )
+        plan = plan.checked()
+        session_id = secrets.token_urlsafe(16)
+        candidate = candidate or secrets.token_urlsafe(16)
+        self.store.create_session(
+            id=session_id,
+            candidate=candidate,
+            role=plan.role,
+            domain=plan.domain,
+            background=plan.background,
+            questions=plan.questions,
+        )
+        if on_created is not None:
+            on_created(session_id, candidate)
+        initial = InterviewState(
+            session_id=session_id,
+            candidate=candidate,
+            role=plan.role,
+            domain=plan.domain,
+            background=plan.background,
+            total=plan.questions,
+            difficulty=plan.difficulty,
+            custom=plan.custom,
+            focus=plan.focus,
+            time_limit_s=plan.time_limit_s,
+            closes_at=plan.closes_at,
+        )
+        with self._lock(session_id):
+            return self._run(session_id, initial.model_dump(exclude_defaults=False))
+
+    def submit(self, session_id: str, text: str, on_token: Callable[[str], None] | None = None) -> TurnResult:
+        """Take one input (answer, follow-up answer, `skip`, `hint`, a clarifying question or `end`).
+
+        With `on_token`, text the interviewer model writes (questions, follow-ups, clarifications) is passed to
+        it piece by piece as it streams; the return value is the same.
+        """
+        text = text if isinstance(text, str) else ""
+        with self._lock(session_id):
+            state = self.state(session_id)
+            screened = screen(text, self.settings.answer_token_limit)
+            last = state.last_answer
+            if (
+                screened.text.strip()
+                and last is not None
+                and last.text == screened.text
+                and time.time() - last.at < DUPLICATE_S
+            ):
+                # the same answer again within seconds (double click, resend): nothing new is recorded
+                already = TurnResult.of(state)
+                return already.model_copy(update={"messages": [], "notices": ["That answer was already received."]})
+            out = self._run(session_id, {"input": screened.text}, on_token)
+            if screened.truncated:
+                out.notices.append(f"The answer was over {self.settings.answer_token_limit} tokens and was truncated.")
+            return out
+
+    def end(self, session_id: str) -> TurnResult:
+        """End the session now and return the summary."""
+        with self._lock(session_id):
+            state = self.state(session_id)
+            if state.done:
+                return TurnResult.of(state).model_copy(update={"messages": []})
+            return self._run(session_id, {"input": "end"})
+
+    def view(self, session_id: str) -> InterviewState:
+        """The whole session as checkpointed: transcript, results, current prompt, summary (for resume and reports)."""
+        return self.state(session_id)
+
+    def history(self, candidate: str) -> list[dict[str, Any]]:
+        """A candidate's past sessions, oldest first, with per-dimension averages."""
+        return [
+            {
+                "session_id": s.id,
+                "role": s.role,
+                "domain": s.domain,
+                "started": s.started.isoformat(),
+                "finished": s.finished.isoformat() if s.finished else None,
+                "overall": s.overall,
+                "averages": (s.summary or {}).get("averages", {}),
+            }
+            for s in self.store.history(candidate)
+        ]

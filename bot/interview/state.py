@@ -1,0 +1,139 @@
+"""Typed interview state: the plan, per-question results, messages, the summary and the deadlines of an answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from bot.content.questions import Question
+from bot.content.vocabulary import check_background, role_domain
+from bot.critic.model import Citation, Critique
+from bot.errors import CoachError
+from bot.llm.chat import Usage
+
+Intent = Literal["start", "answer", "skip", "hint", "clarify", "empty", "end", "done", ""]
+
+
+class InterviewPlan(BaseModel):
+    """What to run: role, domain, background, length and difficulty, plus a coach's questions, focus and limits."""
+
+    role: str = "feature"
+    domain: str | None = None
+    background: str = "pm"
+    questions: int = 5
+    difficulty: int = 2
+    custom: list[Question] = Field(default_factory=list)  # asked first, in order
+    focus: list[str] = Field(default_factory=list)  # skills to favour when picking bank questions
+    time_limit_s: int | None = None  # per answer, counted from when the question was asked
+    closes_at: float | None = None  # epoch seconds after which no answer is on time
+
+    def checked(self) -> InterviewPlan:
+        """This plan with the domain kept only for vertical roles; CoachError naming the first bad setting."""
+        role, domain = role_domain(self.role, self.domain)
+        check_background(self.background)
+        if not 1 <= int(self.questions) <= 20 or not 1 <= int(self.difficulty) <= 3:
+            raise CoachError("choose 1 to 20 questions and a difficulty from 1 to 3")
+        if self.time_limit_s is not None and self.time_limit_s <= 0:
+            raise CoachError("a time limit must be a positive number of seconds, or none")
+        return self.model_copy(update={"role": role, "domain": domain})
+
+
+class Message(BaseModel):
+    """One chat message; `kind` says what it is (question, follow-up, critique, hint, ...)."""
+
+    role: Literal["user", "assistant"]
+    content: str
+    kind: str = "message"
+
+
+class QuestionResult(BaseModel):
+    """How one question went: scores after its follow-ups, hints used, or skipped."""
+
+    question_id: str
+    question: str
+    scores: dict[str, float] | None = None
+    overall: float | None = None
+    hints: int = 0
+    skipped: bool = False
+    gaps: list[str] = Field(default_factory=list)
+    citations: list[str] = Field(default_factory=list)  # guide topics the critique cited
+
+
+class SummaryGap(BaseModel):
+    """One of the candidate's biggest gaps over the session, with examples and the guide to read."""
+
+    dimension: str
+    average: float
+    examples: list[str] = Field(default_factory=list)
+    guide: str  # the guide's source path, e.g. knowledge/guides/evaluation.md
+
+
+class Summary(BaseModel):
+    """The end-of-session summary."""
+
+    overall: float | None = None
+    averages: dict[str, float] = Field(default_factory=dict)
+    gaps: list[SummaryGap] = Field(default_factory=list)
+    guides: list[str] = Field(default_factory=list)
+    answered: int = 0
+    skipped: int = 0
+    usage: dict[str, float] = Field(default_factory=dict)
+    text: str = ""
+
+
+class LastAnswer(BaseModel):
+    """The last answer recorded and when, to recognise a double submit."""
+
+    text: str
+    at: float
+
+
+class InterviewState(BaseModel):
+    """Everything about one session; checkpointed after every step."""
+
+    session_id: str = ""
+    candidate: str = ""
+    role: str = "feature"
+    domain: str | None = None
+    background: str = "pm"
+    total: int = 0
+    difficulty: int = 2
+    input: str = ""
+    intent: Intent = ""
+    asked: list[str] = Field(default_factory=list)
+    covered: list[str] = Field(default_factory=list)
+    current: str | None = None
+    prompt: str | None = None
+    probes: int = 0
+    probed: list[str] = Field(default_factory=list)
+    hints: int = 0
+    context: list[Citation] = Field(default_factory=list)  # guide excerpts retrieved for the current question
+    results: list[QuestionResult] = Field(default_factory=list)
+    transcript: list[Message] = Field(default_factory=list)
+    outbox: list[Message] = Field(default_factory=list)  # what this run said
+    pending_turn: int | None = None
+    last_answer: LastAnswer | None = None
+    last_critique: Critique | None = None
+    notices: list[str] = Field(default_factory=list)
+    done: bool = False
+    summary: Summary | None = None
+    usage: Usage = Field(default_factory=Usage)
+    custom: list[Question] = Field(default_factory=list)
+    focus: list[str] = Field(default_factory=list)
+    time_limit_s: int | None = None
+    closes_at: float | None = None
+    asked_at: float | None = None  # server time when the current question (or follow-up) was put
+
+    def result_for(self, question_id: str | None) -> QuestionResult | None:
+        """The result entry of a question, if it has one yet."""
+        return next((r for r in self.results if r.question_id == question_id), None)
+
+    def answer_deadline(self) -> float | None:
+        """When the answer to the current prompt is due (epoch seconds): the per-answer limit or the close, first."""
+        limits = []
+        if self.time_limit_s and self.asked_at is not None:
+            limits.append(self.asked_at + self.time_limit_s)
+        if self.closes_at is not None:
+            limits.append(self.closes_at)
+        return min(limits) if limits else None

@@ -1,0 +1,1 @@
+"""Retrieval: offline embeddings, the Chroma store (embedded or server), idempotent ingest, hybrid search."""

@@ -1,0 +1,143 @@
+"""Hybrid search over the guide index: vector ranking fused with BM25 (reciprocal rank fusion), role/topic filters."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import bm25s
+
+from bot.config import Settings
+from bot.content.vocabulary import TOPICS, check_role
+from bot.errors import CoachError
+from bot.retrieval.vector_store import make_vector_store
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.); damps the weight of the very top ranks
+FETCH_K = 20
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk; `score` is the fused rank score (higher is better)."""
+
+    topic: str
+    source: str
+    heading: str
+    text: str
+    score: float
+    similarity: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "source": self.source,
+            "heading": self.heading,
+            "text": self.text,
+            "score": round(self.score, 5),
+            "similarity": None if self.similarity is None else round(self.similarity, 4),
+        }
+
+
+def _where(role: str | None, topic: str | None) -> dict[str, Any] | None:
+    if role is not None:
+        check_role(role)
+    if topic is not None and topic not in TOPICS:
+        raise CoachError(f"unknown topic {topic!r}; use one of {', '.join(TOPICS)}")
+    clauses: list[dict[str, Any]] = []
+    if role:
+        clauses.append({f"role_{role}": True})
+    if topic:
+        clauses.append({"topic": topic})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class Retriever:
+    """Top-k retrieval over the index: vector ranking fused with BM25 when `hybrid` is on."""
+
+    _cache: dict[tuple[str, ...], Retriever] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = make_vector_store(settings)
+        everything = self.store.get(include=["documents", "metadatas"])
+        if not everything["ids"]:
+            raise CoachError("the guide index is empty; run `python -m bot ingest`")
+        self.ids: list[str] = everything["ids"]
+        self.texts: list[str] = everything["documents"]
+        self.metas: list[dict[str, Any]] = everything["metadatas"]
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Retriever:
+        key = (str(settings.chroma_host), str(settings.chroma_dir), settings.collection)
+        with cls._lock:
+            if key not in cls._cache:
+                cls._cache[key] = cls(settings)
+            return cls._cache[key]
+
+    @classmethod
+    def forget(cls, settings: Settings) -> None:
+        with cls._lock:
+            cls._cache.pop((str(settings.chroma_host), str(settings.chroma_dir), settings.collection), None)
+
+    def _lexical_ranks(self, query: str, allowed: set[str] | None) -> list[str]:
+        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+        if not tokens.vocab:
+            return []
+        docs, scores = self.bm25.retrieve(tokens, k=len(self.ids), show_progress=False)
+        ranked = [self.ids[int(i)] for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        return [i for i in ranked if allowed is None or i in allowed][:FETCH_K]
+
+    def search(self, query: str, k: int = 3, role: str | None = None, topic: str | None = None) -> list[Hit]:
+        """The k best chunks for `query`, best first, optionally filtered by role and topic."""
+        query = query.strip()
+        if not query:
+            return []
+        where = _where(role, topic)
+        vector = self.store.similarity_search_with_score(query, k=FETCH_K, filter=where)
+        similarity = {str(doc.id): 1.0 - float(dist) for doc, dist in vector}
+        fused: dict[str, float] = {}
+        for rank, (doc, _) in enumerate(vector):
+            fused[str(doc.id)] = 1.0 / (RRF_K + rank + 1)
+        if self.settings.hybrid_retrieval:
+            allowed = (
+                None
+                if where is None
+                else {i for i, m in zip(self.ids, self.metas, strict=True) if _match(m, role, topic)}
+            )
+            for rank, chunk_id in enumerate(self._lexical_ranks(query, allowed)):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        position = {chunk_id: n for n, chunk_id in enumerate(self.ids)}
+        best = sorted(fused, key=lambda cid: fused[cid], reverse=True)[:k]
+        hits = []
+        for cid in best:
+            meta = self.metas[position[cid]]
+            hits.append(
+                Hit(
+                    topic=str(meta["topic"]),
+                    source=str(meta["source"]),
+                    heading=str(meta["heading"]),
+                    text=self.texts[position[cid]],
+                    score=fused[cid],
+                    similarity=similarity.get(cid),
+                )
+            )
+        return hits
+
+
+def _match(meta: dict[str, Any], role: str | None, topic: str | None) -> bool:
+    return (role is None or bool(meta.get(f"role_{role}"))) and (topic is None or meta.get("topic") == topic)
+
+
+def retrieve(
+    settings: Settings, query: str, k: int = 3, role: str | None = None, topic: str | None = None
+) -> list[Hit]:
+    """Convenience wrapper: the process-wide retriever for these settings."""
+    return Retriever.for_settings(settings).search(query, k=k, role=role, topic=topic)

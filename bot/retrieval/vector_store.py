@@ -1,0 +1,64 @@
+"""The Chroma store of guide chunks: embedded PersistentClient by default, a Chroma server when CHROMA_HOST is set."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+from langchain_chroma import Chroma
+
+from bot.config import Settings
+from bot.errors import CoachError
+from bot.retrieval.embeddings import MODEL_ID, ChromaMiniLM, LangChainMiniLM
+
+
+def chroma_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.chroma_host:
+        where = f"CHROMA_HOST={settings.chroma_host}:{settings.chroma_port}"
+        try:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl, settings=chroma_settings
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise CoachError(f"cannot reach the Chroma server at {where}: start it, or unset CHROMA_HOST") from exc
+        return client
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        client.list_collections()
+    except Exception as exc:
+        raise CoachError(
+            f"the index at {settings.chroma_dir} is unreadable ({type(exc).__name__}); "
+            "run `python -m bot ingest --rebuild`"
+        ) from exc
+    return client
+
+
+def wipe_local_index(settings: Settings) -> None:
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+    shutil.rmtree(settings.chroma_dir, ignore_errors=True)
+
+
+def make_vector_store(settings: Settings) -> Chroma:
+    """The LangChain Chroma store for the guides: embedded by default, a server when CHROMA_HOST is set."""
+    client = chroma_client(settings)
+    try:
+        client.get_or_create_collection(
+            settings.collection,
+            embedding_function=ChromaMiniLM(),
+            metadata={"embedding_model": MODEL_ID},
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+    except Exception as exc:
+        raise CoachError(
+            f"Chroma collection {settings.collection!r} could not be opened ({exc}); "
+            "run `python -m bot ingest --rebuild`"
+        ) from exc
+    return Chroma(collection_name=settings.collection, client=client, embedding_function=LangChainMiniLM())

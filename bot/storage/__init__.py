@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, the store, the migrations runner and the checkpointer factory."""
