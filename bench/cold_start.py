@@ -17,7 +17,7 @@ from load_test import free_port, start_app, wait_up  # noqa: E402
 def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         from bot.config import Settings
-        from bot.knowledge import ingest
+        from bot.retrieval.index import ingest
 
         ingest(Settings(data_dir=Path(data_dir)))  # build the index first so only the start is timed
         runs = int(os.environ.get("COLD_RUNS", "2"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import statistics
 import time
 
-from bot.calibration import load_labelled
 from bot.config import get_settings
-from bot.critic import Target, critique_target
-from bot.questions import load_bank
+from bot.content.questions import load_bank
+from bot.critic.calibration import load_labelled
+from bot.critic.model import Target
+from bot.critic.offline import critique_target
 
 
 def main() -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 import yaml
 
 from bot.config import PROJECT_ROOT, Settings
-from bot.knowledge import Retriever, ingest
+from bot.retrieval.index import ingest
+from bot.retrieval.search import Retriever
 
-QUERIES = yaml.safe_load((PROJECT_ROOT / "tests" / "data" / "retrieval.yaml").read_text())
+QUERIES = yaml.safe_load((PROJECT_ROOT / "knowledge" / "retrieval_queries.yaml").read_text())
 
 
 def recall(settings: Settings) -> float:
@@ -26,7 +27,7 @@ def recall(settings: Settings) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
-        from bot.embeddings import get_model
+        from bot.retrieval.embeddings import get_model
 
         get_model()  # model load is measured separately from ingest
         start = time.perf_counter()

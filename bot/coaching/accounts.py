@@ -68,7 +68,9 @@ def coach_for_hf_user(store: Store, username: str, allowed: list[str], email: st
         raise CoachError("this Hugging Face account may not coach here; ask the admin to add it to COACH_ALLOWLIST")
     address = normalize_email(email) if email else f"hf:{username.lower()}"
     with store.session() as db:
-        coach = db.scalar(select(CoachAccount).where(or_(CoachAccount.username == username, CoachAccount.email == address)))
+        coach = db.scalar(
+            select(CoachAccount).where(or_(CoachAccount.username == username, CoachAccount.email == address))
+        )
         if coach is None:
             coach = CoachAccount(email=address, username=username)
             db.add(coach)

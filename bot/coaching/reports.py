@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.coaching.attempts import NOT_FOUND, owned_assignment, owned_attempt
+from bot.content.vocabulary import DIMENSIONS
 from bot.errors import CoachError
 from bot.storage.models import Assignment, CoachAccount, InterviewSession, Review, Turn, as_utc, utc_now
-from bot.content.vocabulary import DIMENSIONS
 from bot.storage.store import Store
 
 SCORE_KEYS = ("overall", *DIMENSIONS)

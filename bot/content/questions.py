@@ -13,7 +13,6 @@ from bot.content.vocabulary import DIMENSIONS, SCORED, SKILLS, Domain, Role, che
 from bot.errors import CoachError
 
 
-
 class FollowUp(BaseModel):
     """A probe aimed at one critique dimension."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bot.config import Settings
+from bot.config import Settings, get_settings
 from bot.content.questions import load_bank
 from bot.content.rubric import load_rubric
 from bot.content.vocabulary import DIMENSIONS
@@ -37,8 +37,9 @@ class Labelled:
     grade: dict[str, float]
 
 
-def load_labelled(folder: Path) -> list[Labelled]:
-    """Every hand-graded answer in the calibration folder (knowledge/calibration/)."""
+def load_labelled(folder: Path | None = None) -> list[Labelled]:
+    """Every hand-graded answer in the calibration folder (default: the settings' knowledge/calibration/)."""
+    folder = folder or get_settings().calibration_dir
     items: list[Labelled] = []
     for path in sorted(folder.glob("*.yaml")):
         for raw in yaml.safe_load(path.read_text()) or []:

@@ -33,7 +33,9 @@ class Critic:
 
         screened = screen(answer, self.settings.answer_token_limit).text
         try:
-            return llm_critique(self.llm, Path(self.settings.prompts_dir), target, screened, self.rubric, offline, usage)
+            return llm_critique(
+                self.llm, Path(self.settings.prompts_dir), target, screened, self.rubric, offline, usage
+            )
         except LLMFailure:
             return offline.model_copy(update={"notices": [*offline.notices, LLM_FAILED]})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,14 +18,7 @@ from bot.content.rubric import Rubric
 from bot.content.vocabulary import ROLE_LABELS, label
 from bot.critic.guard import fence
 from bot.critic.model import Citation, Critique, Target
-from bot.interview.policy import (
-    HINT_PENALTY,
-    classify,
-    pick_next,
-    probe_dimension,
-    record_critique,
-    target_difficulty,
-)
+from bot.interview.policy import HINT_PENALTY, choose_question, classify, probe_dimension, record_critique
 from bot.interview.state import InterviewState, Message, QuestionResult
 from bot.interview.summary import summarize
 from bot.llm.chat import LLM, LLMFailure, Usage
@@ -37,13 +31,39 @@ CLARIFY_FALLBACK = (
 )
 
 
-class Critic(Protocol):
+NODES = (
+    "take_input",
+    "pick_question",
+    "ask_question",
+    "record_answer",
+    "critique_answer",
+    "ask_follow_up",
+    "skip_question",
+    "give_hint",
+    "clarify",
+    "nudge",
+    "wrap_up",
+    "already_done",
+)
+ROUTE_BY_INTENT: dict[Hashable, str] = {
+    "start": "pick_question",
+    "answer": "record_answer",
+    "skip": "skip_question",
+    "hint": "give_hint",
+    "clarify": "clarify",
+    "empty": "nudge",
+    "end": "wrap_up",
+    "done": "already_done",
+}
+
+
+class AnswerCritic(Protocol):
     """Critiques an answer against a target (see `bot.critic.critic.Critic`)."""
 
     def __call__(self, target: Target, answer: str, usage: Usage | None = None) -> Critique: ...
 
 
-class Search(Protocol):
+class GuideSearch(Protocol):
     """Guide excerpts for a text, filtered by role and optionally topic."""
 
     def __call__(self, text: str, role: str, topic: str | None = None) -> list[Citation]: ...
@@ -68,8 +88,8 @@ class Collaborators:
     bank: QuestionBank
     rubric: Rubric
     turns: TurnLog
-    critic: Critic
-    search: Search
+    critic: AnswerCritic
+    search: GuideSearch
     llm: LLM | None
     prompts_dir: Path
     guides_dir: Path
@@ -132,15 +152,8 @@ class InterviewGraph:
     def pick_question(self, state: InterviewState) -> dict[str, Any]:
         if len(state.asked) >= state.total:
             return {"current": None}
-        level = target_difficulty(state.difficulty, [r.overall for r in state.results if r.overall is not None])
         pool = self.deps.bank.filter(state.role, state.domain)
-        covered, focus = set(state.covered), frozenset(state.focus)
-        question = next((q for q in state.custom if q.id not in state.asked), None)  # a coach's questions first
-        if question is None:
-            seen = set(state.asked) | self.deps.turns.asked_questions(state.candidate)
-            question = pick_next(pool, seen, covered, state.background, level, state.session_id, focus)
-        if question is None and len(state.asked) < len(pool):  # the candidate has seen them all: allow repeats
-            question = pick_next(pool, set(state.asked), covered, state.background, level, state.session_id, focus)
+        question = choose_question(state, pool, lambda: self.deps.turns.asked_questions(state.candidate))
         if question is None:
             return {"current": None}
         context = [
@@ -172,7 +185,9 @@ class InterviewGraph:
             question=question.text,
             context=excerpt,
         )
-        header = f"**Question {number} of {state.total}** · {', '.join(question.skills)} · difficulty {question.difficulty}"
+        header = (
+            f"**Question {number} of {state.total}** · {', '.join(question.skills)} · difficulty {question.difficulty}"
+        )
         return {
             **self._say(state, f"{header}\n\n{text}", "question"),
             "prompt": text,
@@ -279,14 +294,10 @@ class InterviewGraph:
 
     def build(self, checkpointer: Any) -> Any:
         graph = StateGraph(InterviewState)
-        nodes = ("take_input", "pick_question", "ask_question", "record_answer", "critique_answer", "ask_follow_up")
-        nodes += ("skip_question", "give_hint", "clarify", "nudge", "wrap_up", "already_done")
-        for name in nodes:
+        for name in NODES:
             graph.add_node(name, getattr(self, name))
         graph.add_edge(START, "take_input")
-        intents = {"start": "pick_question", "answer": "record_answer", "skip": "skip_question", "hint": "give_hint"}
-        intents |= {"clarify": "clarify", "empty": "nudge", "end": "wrap_up", "done": "already_done"}
-        graph.add_conditional_edges("take_input", lambda s: s.intent, intents)
+        graph.add_conditional_edges("take_input", lambda s: s.intent, dict(ROUTE_BY_INTENT))
         graph.add_conditional_edges(
             "pick_question", lambda s: "ask" if s.current else "wrap", {"ask": "ask_question", "wrap": "wrap_up"}
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
 from bot.content.questions import Question
 from bot.content.rubric import Rubric
@@ -39,6 +40,26 @@ def classify(text: str, state: InterviewState) -> str:
     return "answer"
 
 
+def choose_question(
+    state: InterviewState, pool: list[Question], seen_before: Callable[[], set[str]]
+) -> Question | None:
+    """The next question: the plan's custom questions first, in order, then the best bank question.
+
+    Bank questions the candidate saw in any session (`seen_before`) are skipped; once they have seen them all,
+    any question not asked in this session will do.
+    """
+    custom = next((q for q in state.custom if q.id not in state.asked), None)
+    if custom is not None:
+        return custom
+    level = target_difficulty(state.difficulty, [r.overall for r in state.results if r.overall is not None])
+    covered, focus = set(state.covered), frozenset(state.focus)
+    seen = set(state.asked) | seen_before()
+    question = pick_next(pool, seen, covered, state.background, level, state.session_id, focus)
+    if question is None and len(state.asked) < len(pool):
+        question = pick_next(pool, set(state.asked), covered, state.background, level, state.session_id, focus)
+    return question
+
+
 def probe_dimension(state: InterviewState) -> str | None:
     """The dimension to ask a follow-up on: the weakest core one not yet probed, when it is weak enough."""
     entry = state.result_for(state.current)
@@ -49,7 +70,9 @@ def probe_dimension(state: InterviewState) -> str | None:
     return weakest if entry.scores[weakest] < FOLLOW_UP_BELOW else None
 
 
-def record_critique(state: InterviewState, question_text: str, critique: Critique, rubric: Rubric) -> list[QuestionResult]:
+def record_critique(
+    state: InterviewState, question_text: str, critique: Critique, rubric: Rubric
+) -> list[QuestionResult]:
     """The results with this critique applied: a first answer sets the scores, a follow-up can only raise the probed one."""
     results = [r.model_copy(deep=True) for r in state.results]
     entry = next((r for r in results if r.question_id == state.current), None)

@@ -29,7 +29,7 @@ class InterviewPlan(BaseModel):
     closes_at: float | None = None  # epoch seconds after which no answer is on time
 
     def checked(self) -> InterviewPlan:
-        """This plan with the domain kept only for vertical roles; CoachError naming the first bad setting."""
+        """The plan with the domain kept only for vertical roles; CoachError naming the first bad setting."""
         role, domain = role_domain(self.role, self.domain)
         check_background(self.background)
         if not 1 <= int(self.questions) <= 20 or not 1 <= int(self.difficulty) <= 3:

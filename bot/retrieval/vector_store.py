@@ -13,6 +13,7 @@ from bot.retrieval.embeddings import MODEL_ID, ChromaMiniLM, LangChainMiniLM
 
 
 def chroma_client(settings: Settings) -> Any:
+    """A Chroma client: HttpClient for CHROMA_HOST, else a PersistentClient in the data folder; CoachError if unusable."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -40,6 +41,7 @@ def chroma_client(settings: Settings) -> Any:
 
 
 def wipe_local_index(settings: Settings) -> None:
+    """Delete the embedded index folder (and Chroma's cached clients for it), so it can be rebuilt."""
     from chromadb.api.client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()
