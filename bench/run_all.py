@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["retrieval.py", "critic_speed.py", "token_budget.py", "cold_start.py", "load_test.py"]
+SCRIPTS = ["retrieval.py", "critic_speed.py", "token_budget.py", "cold_start.py", "load_test.py", "hot_path.py"]
 
 if __name__ == "__main__":
     for script in SCRIPTS:

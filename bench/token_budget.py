@@ -28,7 +28,7 @@ CRITIQUE = json.dumps(
 class RecordingModel(GenericFakeChatModel):
     """LangChain's fake chat model answering by rule (critique JSON to the critic), recording every input."""
 
-    received: list[list[BaseMessage]] = []
+    received: list[Any] = []  # every input, as a list of messages
 
     def _reply(self, messages: list[BaseMessage]) -> AIMessage:
         self.received.append(list(messages))

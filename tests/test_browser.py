@@ -33,10 +33,10 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served in-process on a free loopback port."""
-    from bot.session import Coach
-    from bot.ui import CSS, build_app
+    from bot.interview.service import InterviewService
+    from bot.web.app import CSS, build_app
 
-    demo = build_app(Coach(Settings(data_dir=tmp_path_factory.mktemp("browser-data"))))
+    demo = build_app(InterviewService(Settings(data_dir=tmp_path_factory.mktemp("browser-data"))))
     demo.queue(default_concurrency_limit=16)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)

@@ -1,9 +1,10 @@
-"""The Coach tab and the candidate share-link flow, driven through the app's own handlers (and one browser)."""
+"""The Coach tab and the candidate share-link flow, driven through the tabs' own handler methods (and one browser)."""
 
 from __future__ import annotations
 
 import base64
 import csv
+import importlib.util
 import io
 import json
 import re
@@ -11,19 +12,23 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
+import gradio.oauth
 import pytest
 import yaml
 
-from bot import coach as coaching
-from bot import coach_forms, coach_ui
+from bot.coaching import accounts, assignments
+from bot.coaching.reports import list_assignments
 from bot.config import Settings
 from bot.errors import CoachError
-from bot.session import Coach
+from bot.interview.service import InterviewService
+from bot.web import coach_forms
+from bot.web.app import CoachApp
+from bot.web.coach_tab import hf_account, hf_sign_in_available
 from tests.test_assignments import ANSWER
+from tests.test_ui import fake_request
 
 PASSWORD = "a long enough password"
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
@@ -31,32 +36,17 @@ HOSTILE_COMMENT = "<script>alert(1)</script>"
 WARNINGS = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request is a UserWarning
 
 
-def fake_request(**query: str) -> Any:
-    """Just enough of gr.Request for the handlers: client, headers, url and query parameters."""
-    return SimpleNamespace(
-        client=SimpleNamespace(host="203.0.113.9"),
-        headers={"host": "coach.example"},
-        url=SimpleNamespace(scheme="https"),
-        query_params=query,
-    )
-
-
 class App:
-    """The built app with its handlers looked up by qualified name and its outputs read by elem_id."""
+    """The built app: its service and store, and the tabs whose handler methods the tests call."""
 
     def __init__(self, data_dir: Path) -> None:
-        from bot.ui import build_app
-
-        self.coach = Coach(Settings(data_dir=data_dir))
-        self.store = self.coach.store
-        self.demo = build_app(self.coach)
+        self.service = InterviewService(Settings(data_dir=data_dir))
+        self.store = self.service.store
+        self.ui = CoachApp(self.service)
+        self.coach = self.ui.coach
+        self.interview = self.ui.interview
+        self.panel = self.ui.interview.assignment
         self.domain = "example.com"
-        self.fns = {getattr(f.fn, "__qualname__", ""): f.fn for f in self.demo.fns.values()}
-
-    def call(self, name: str, *args: Any, **kwargs: Any) -> dict[Any, Any]:
-        """Call a handler (e.g. "coach_tab.on_sign_in") as Gradio would."""
-        owner, fn = name.split(".")
-        return self.fns[f"{owner}.<locals>.{fn}"](*args, **kwargs)  # type: ignore[no-any-return]
 
 
 def by_id(out: dict[Any, Any]) -> dict[str, Any]:
@@ -72,7 +62,7 @@ def state_of(out: dict[Any, Any]) -> Any:
 
 def sign_in(app: App, email: str, password: str = PASSWORD) -> int:
     """Sign in through the handler; returns the coach id kept in state."""
-    out = app.call("coach_tab.on_sign_in", email, password, fake_request())
+    out = app.coach.on_sign_in(email, password, fake_request())
     return int(state_of(out))
 
 
@@ -83,14 +73,14 @@ def create(app: App, cid: int, title: str = "Week 3", **over: Any) -> dict[str, 
         "role": "feature",
         "domain": None,
         "skills": ["evaluation"],
-        "n": 1,
-        "diff": 2,
-        "mins": 5,
+        "questions": 1,
+        "difficulty": 2,
+        "minutes": 5,
         "due": (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S"),
         "custom": "",
     }
     fields.update(over)
-    out = app.call("coach_tab.on_create", cid, *fields.values(), fake_request())
+    out = app.coach.on_create(cid, *fields.values(), fake_request())
     return {**by_id(out), "raw": out}
 
 
@@ -104,22 +94,22 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> App:
 def app(shared: App) -> App:
     """The shared app with two fresh coaches for this test: lead@<test>.example and other@<test>.example."""
     shared.domain = f"t{uuid.uuid4().hex[:10]}.example"
-    coaching.add_coach(shared.store, f"lead@{shared.domain}", PASSWORD)
-    coaching.add_coach(shared.store, f"other@{shared.domain}", PASSWORD)
+    accounts.add_coach(shared.store, f"lead@{shared.domain}", PASSWORD)
+    accounts.add_coach(shared.store, f"other@{shared.domain}", PASSWORD)
     return shared
 
 
 @WARNINGS
 def test_sign_in_success_failure_and_rate_limit(app: App) -> None:
-    wrong = by_id(app.call("coach_tab.on_sign_in", f"lead@{app.domain}", "not the password", fake_request()))
+    wrong = by_id(app.coach.on_sign_in(f"lead@{app.domain}", "not the password", fake_request()))
     assert "wrong email or password" in wrong["coach-status"] and "coach-sign-in" not in wrong
-    out = app.call("coach_tab.on_sign_in", f"Lead@{app.domain.upper()} ", PASSWORD, fake_request())
+    out = app.coach.on_sign_in(f"Lead@{app.domain.upper()} ", PASSWORD, fake_request())
     assert state_of(out) and f"lead@{app.domain}" in str(out.values())
     for _ in range(5):
-        app.call("coach_tab.on_sign_in", f"other@{app.domain}", "nope", fake_request())
-    limited = by_id(app.call("coach_tab.on_sign_in", f"other@{app.domain}", PASSWORD, fake_request()))
+        app.coach.on_sign_in(f"other@{app.domain}", "nope", fake_request())
+    limited = by_id(app.coach.on_sign_in(f"other@{app.domain}", PASSWORD, fake_request()))
     assert "too many sign-in attempts" in limited["coach-status"]
-    signed_out = app.call("coach_tab.on_sign_out")
+    signed_out = app.coach.on_sign_out()
     assert state_of(signed_out) is None
     with pytest.raises(CoachError, match="sign in"):
         coach_forms.load_coach(app.store, None)
@@ -134,7 +124,7 @@ def test_create_assignment_shows_a_share_link_with_128_bits(app: App) -> None:
     assert match, link
     code = match.group(1)
     assert len(base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))) * 8 >= 128
-    assert coaching.open_assignment(app.store, code).time_limit_s == 300
+    assert assignments.open_assignment(app.store, code).time_limit_s == 300
     bad = create(app, cid, custom="- text: [unclosed")
     assert "not valid JSON or YAML" in bad["coach-status"]
     short = create(app, cid, custom=json.dumps([{"text": "too short", "key_points": {}}]))
@@ -150,28 +140,29 @@ def test_candidate_attempt_reaches_the_dashboard_escaped(app: App) -> None:
     cid = sign_in(app, f"lead@{app.domain}")
     code = create(app, cid, title="Week <b>3</b>")["asg-share"].split("=", 1)[1]
 
-    opened = app.call("wire_candidate.on_load", fake_request(assignment=code))
+    opened = app.panel.on_load(fake_request(assignment=code))
     assert "Week &lt;b&gt;3&lt;/b&gt;" in by_id(opened)["assignment-intro"] and "5 min per answer" in str(opened)
-    started = app.call("wire_candidate.on_start", code, HOSTILE_NAME, "", "cand-key-1", fake_request())
+    started = app.panel.on_start(code, HOSTILE_NAME, "", "cand-key-1", fake_request())
     sid = state_of_session(app, started)
     minutes = [v for k, v in started.items() if isinstance(k, gr.Number)]
-    assert minutes and minutes[0].value == 5  # the assignment's time limit drives the timer
-    result = app.coach.submit(sid, ANSWER)
+    assert minutes and minutes[0].value == 5  # the assignment's time limit is shown
+    due = started[app.interview.deadline]  # and the countdown runs to the deadline the server set
+    assert due == app.service.view(sid).answer_deadline() and 290 < due - time.time() <= 300
+    assert started[app.interview.timer].active and "left" in started[app.interview.countdown]
+    result = app.service.submit(sid, ANSWER)
     while not result.done:
-        result = app.coach.submit(sid, "end")
+        result = app.service.submit(sid, "end")
     (assignment,) = coaching_list(app, cid)
 
-    board = by_id(app.call("coach_tab.on_pick", cid, assignment["id"]))
+    board = by_id(app.coach.on_pick(cid, assignment["id"]))
     table = board["asg-attempts"]
     assert "&lt;img src=x onerror=alert(1)&gt;" in table and "<img" not in table
-    attempt_id = app.call("coach_tab.on_pick", cid, assignment["id"])
+    attempt_id = app.coach.on_pick(cid, assignment["id"])
     choices = [v for k, v in attempt_id.items() if getattr(k, "elem_id", "") == "asg-attempt"][0].choices
-    detail = app.call("coach_tab.on_attempt", cid, choices[0][1])
+    detail = app.coach.on_attempt(cid, choices[0][1])
     turn_dd = [v for k, v in detail.items() if isinstance(v, gr.Dropdown)][0]
     reviewed = by_id(
-        app.call(
-            "coach_tab.on_review", cid, assignment["id"], choices[0][1], turn_dd.value, "evaluation", 5, HOSTILE_COMMENT
-        )
+        app.coach.on_review(cid, assignment["id"], choices[0][1], turn_dd.value, "evaluation", 5, HOSTILE_COMMENT)
     )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in reviewed["asg-transcript"]
     assert "<script" not in reviewed["asg-transcript"] + reviewed["asg-attempts"]
@@ -185,9 +176,9 @@ def test_candidate_attempt_reaches_the_dashboard_escaped(app: App) -> None:
     (entry,) = yaml.safe_load(Path(reviewed["asg-overrides"]).read_text(encoding="utf-8"))
     assert entry["grade"] == {"evaluation": 5} and entry["answer"] == ANSWER and entry["kind"] == "coach_review"
 
-    mine = by_id(app.call("wire_candidate.on_results", sid))["my-results"]
+    mine = by_id(app.panel.on_results(sid))["my-results"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in mine and "<script" not in mine and "Assignment:" in mine
-    assert "start or resume" in str(app.call("wire_candidate.on_results", ""))
+    assert "start or resume" in str(app.panel.on_results(""))
 
 
 @WARNINGS
@@ -195,27 +186,27 @@ def test_formula_names_are_neutralised_in_the_csv(app: App) -> None:
     cid = sign_in(app, f"lead@{app.domain}")
     code = create(app, cid)["asg-share"].split("=", 1)[1]
     for name in ("=HYPERLINK(1)", "+1", "-2", "@SUM(A1)"):
-        app.call("wire_candidate.on_start", code, name, "", "", fake_request())
+        app.panel.on_start(code, name, "", "", fake_request())
     (assignment,) = coaching_list(app, cid)
-    board = by_id(app.call("coach_tab.on_pick", cid, assignment["id"]))
+    board = by_id(app.coach.on_pick(cid, assignment["id"]))
     rows = list(csv.DictReader(io.StringIO(Path(board["asg-csv"]).read_text(encoding="utf-8"))))
     assert sorted(r["candidate_name"] for r in rows) == ["'+1", "'-2", "'=HYPERLINK(1)", "'@SUM(A1)"]
 
 
 @WARNINGS
 def test_unknown_and_expired_codes_show_the_message(app: App) -> None:
-    unknown = by_id(app.call("wire_candidate.on_load", fake_request(assignment="x" * 32)))
+    unknown = by_id(app.panel.on_load(fake_request(assignment="x" * 32)))
     assert "not valid" in unknown["assignment-notice"] and "normal interview" in unknown["assignment-notice"]
     owner = coach_forms.load_coach(app.store, sign_in(app, f"lead@{app.domain}"))
-    soon = coaching.create_assignment(
+    soon = assignments.create_assignment(
         app.store, owner, "Soon", "feature", None, [], 1, 1, None, datetime.now(UTC) + timedelta(seconds=1)
     )
     time.sleep(1.5)
-    closed = by_id(app.call("wire_candidate.on_load", fake_request(assignment=soon.code)))
+    closed = by_id(app.panel.on_load(fake_request(assignment=soon.code)))
     assert "closed" in closed["assignment-notice"]
-    refused = app.call("wire_candidate.on_start", soon.code, "Bo", "", "", fake_request())
+    refused = app.panel.on_start(soon.code, "Bo", "", "", fake_request())
     assert "closed" in str(refused)
-    assert app.call("wire_candidate.on_load", fake_request()) == gr.skip()  # no ?assignment=: no change
+    assert app.panel.on_load(fake_request()) == gr.skip()  # no ?assignment=: no change
 
 
 @WARNINGS
@@ -224,30 +215,48 @@ def test_a_second_coach_cannot_see_the_first_coachs_assignment(app: App) -> None
     create(app, first, title="Private to lead")
     (assignment,) = coaching_list(app, first)
     second = sign_in(app, f"other@{app.domain}")
-    assert coach_forms.assignment_choices(app.store, second) == []
-    picked = by_id(app.call("coach_tab.on_pick", second, assignment["id"]))
+    assert app.coach.assignment_choices(second) == []
+    picked = by_id(app.coach.on_pick(second, assignment["id"]))
     assert "not found" in picked["coach-status"] and "asg-attempts" not in picked
-    out = app.call("coach_tab.on_sign_in", f"other@{app.domain}", PASSWORD, fake_request())
+    out = app.coach.on_sign_in(f"other@{app.domain}", PASSWORD, fake_request())
     pick = [v for k, v in out.items() if getattr(k, "elem_id", "") == "asg-pick"][0]
     assert pick.choices == []
 
 
 @WARNINGS
 def test_hugging_face_sign_in_on_a_space(shared: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.ui import build_app
-
     def profile(username: str) -> gr.OAuthProfile:
         return gr.OAuthProfile({"name": username, "preferred_username": username, "profile": "", "picture": ""})
 
     allowed = ["Allowed-User"]
-    assert coach_ui.hf_account(shared.store, None, allowed) is None
-    assert coach_ui.hf_account(shared.store, profile("stranger"), allowed) is None
-    account = coach_ui.hf_account(shared.store, profile("allowed-user"), allowed)
+    assert hf_account(shared.store, None, allowed) is None
+    assert hf_account(shared.store, profile("stranger"), allowed) is None
+    account = hf_account(shared.store, profile("allowed-user"), allowed)
     assert account is not None and account.username == "allowed-user" and account.email == "hf:allowed-user"
+    monkeypatch.setattr(shared.service.settings, "coach_allowlist", allowed)
+    assert shared.coach.on_hf_sign_in(None) == gr.skip()  # not signed in to Hugging Face: no change
+    refused = by_id(shared.coach.on_hf_sign_in(profile("stranger")))
+    assert "not on the coach allow-list" in refused["coach-status"]
+    assert state_of(shared.coach.on_hf_sign_in(profile("Allowed-User"))) == account.id
+    assert not hf_sign_in_available() and not shared.coach.hf_sign_in  # not on a Space: no LoginButton
     monkeypatch.setenv("SPACE_ID", "someone/coach")
-    build_app(shared.coach)  # builds on a Space whether or not gradio[oauth] is installed
-    monkeypatch.delenv("SPACE_ID")
-    assert not coach_ui.hf_sign_in_available()
+    monkeypatch.setenv("OAUTH_CLIENT_ID", "client")
+    monkeypatch.setenv("SYSTEM", "spaces")  # Gradio attaches the real OAuth routes only on a Space,
+    space_oauth = {"CLIENT_ID": "client", "CLIENT_SECRET": "secret", "SCOPES": "openid profile"}
+    for name, value in space_oauth.items():  # from the settings the Space sets (read when gradio.oauth loads)
+        monkeypatch.setattr(gradio.oauth, f"OAUTH_{name}", value)
+    monkeypatch.setattr(gradio.oauth, "OPENID_PROVIDER_URL", "https://huggingface.co")
+    on_space = CoachApp(shared.service)  # builds on a Space whether or not gradio[oauth] is installed
+    oauth_installed = importlib.util.find_spec("itsdangerous") is not None
+    assert on_space.coach.hf_sign_in == oauth_installed == login_button(on_space.demo)
+    assert not login_button(shared.ui.demo)
+    monkeypatch.delenv("OAUTH_CLIENT_ID")
+    assert not hf_sign_in_available()  # SPACE_ID alone (no hf_oauth) is not enough
+
+
+def login_button(demo: gr.Blocks) -> bool:
+    """Whether the page offers Hugging Face sign-in."""
+    return any(isinstance(block, gr.LoginButton) for block in demo.blocks.values())
 
 
 def test_parsers() -> None:
@@ -260,8 +269,6 @@ def test_parsers() -> None:
 
 def coaching_list(app: App, cid: int) -> list[dict[str, Any]]:
     """The coach's assignments as the dashboard lists them."""
-    from bot.coach_reports import list_assignments
-
     return list_assignments(app.store, coach_forms.load_coach(app.store, cid))
 
 
@@ -277,15 +284,15 @@ def state_of_session(app: App, out: dict[Any, Any]) -> str:
 def test_coach_signs_in_and_creates_an_assignment_in_the_browser(shared: App) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from bot.ui import CSS
+    from bot.web.app import CSS
     from tests.test_browser import ARGS, CHROMIUM
     from tests.test_ui import free_port, wait_until_up
 
     email = f"browser@{uuid.uuid4().hex[:8]}.example"
-    coaching.add_coach(shared.store, email, PASSWORD)
-    shared.demo.queue(default_concurrency_limit=4)
+    accounts.add_coach(shared.store, email, PASSWORD)
+    shared.ui.demo.queue(default_concurrency_limit=4)
     port = free_port()
-    shared.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    shared.ui.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_up(url)
@@ -312,4 +319,4 @@ def test_coach_signs_in_and_creates_an_assignment_in_the_browser(shared: App) ->
             expect(page.locator("#candidate-name")).to_be_visible()
             browser.close()
     finally:
-        shared.demo.close()
+        shared.ui.demo.close()

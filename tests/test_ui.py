@@ -1,17 +1,25 @@
-"""The Gradio app end to end through gradio_client, plus the escaping of reports and the critique card."""
+"""The Gradio app end to end through gradio_client, the Interview tab's handlers, and the escaping of reports."""
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import time
 import urllib.request
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
+import gradio as gr
 import pytest
 
 from bot.config import Settings
-from bot.report import critique_card, markdown_report, progress_frame, score_chart
+from bot.critic.model import Citation, Critique
+from bot.interview.service import InterviewService
+from bot.interview.state import Summary, SummaryGap
+from bot.web.render import critique_card, gaps_markdown
+from bot.web.reports import REPORT_KEYS, json_report, markdown_report, progress_frame, score_chart
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) ![i](javascript:x)"
 ANSWER = (
@@ -20,6 +28,7 @@ ANSWER = (
     "guardrails, a human fallback and a kill switch, and roll out behind a flag to a small share of traffic, "
     "comparing reopen rate and CSAT against the control before expanding."
 )
+WARNINGS = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request is a UserWarning
 
 
 def free_port() -> int:
@@ -40,21 +49,29 @@ def wait_until_up(url: str, timeout: float = 120.0) -> None:
     raise AssertionError(f"{url} did not come up in {timeout}s")
 
 
+def fake_request(**query: str) -> Any:
+    """Just enough of gr.Request for the handlers: client, headers, url and query parameters."""
+    return SimpleNamespace(
+        client=SimpleNamespace(host="203.0.113.9"),
+        headers={"host": "coach.example"},
+        url=SimpleNamespace(scheme="https"),
+        query_params=query,
+    )
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
     """The app served in-process on a free loopback port, on its own data folder."""
-    from bot.session import Coach
-    from bot.ui import CSS, build_app
+    from bot.web.app import CSS, CoachApp
 
-    coach = Coach(Settings(data_dir=tmp_path_factory.mktemp("ui-data")))
-    demo = build_app(coach)
-    demo.queue(default_concurrency_limit=16)
+    built = CoachApp(InterviewService(Settings(data_dir=tmp_path_factory.mktemp("ui-data"))))
+    built.demo.queue(default_concurrency_limit=16)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    built.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
     url = f"http://127.0.0.1:{port}/"
     wait_until_up(url)
-    yield coach, url
-    demo.close()
+    yield built, url
+    built.demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +86,9 @@ def test_full_interview_through_the_api(client: Any) -> None:
     assert "error" not in started, started
     assert started["session_id"] and started["question"]
     assert started["messages"] and started["messages"][0]["kind"] == "question"
+    assert {"role", "content", "kind"} <= set(started["messages"][0])
+    for key in ("prompt", "question_number", "total", "time_limit_s", "deadline"):
+        assert key in started
     sid = started["session_id"]
     critiques, turn = [], {"done": False}
     for i in range(8):
@@ -90,16 +110,19 @@ def test_full_interview_through_the_api(client: Any) -> None:
 
 
 def test_hostile_answer_is_inert_in_the_report(app: tuple[Any, str], client: Any) -> None:
-    coach = app[0]
+    service = app[0].service
     started = client.predict("vertical", "legal", "technical", 1, api_name="/start_interview")
     sid = started["session_id"]
     turn = client.predict(sid, HOSTILE, api_name="/submit_answer")
     assert "error" not in turn, turn
     client.predict(sid, api_name="/end_interview")
-    text = markdown_report(coach.view(sid))
+    text = markdown_report(service.view(sid))
     for raw in ("<script", "<img", "](javascript:", "](javascript"):
         assert raw not in text
     assert "&lt;script&gt;" in text
+    document = json.loads(json_report(service.view(sid)))
+    assert tuple(document) == REPORT_KEYS and document["session_id"] == sid
+    assert HOSTILE in json.dumps(document["transcript"], ensure_ascii=False)  # JSON is data: kept verbatim
 
 
 def test_unknown_session_and_bad_input_return_errors(client: Any) -> None:
@@ -117,26 +140,57 @@ def test_page_with_unknown_session_still_serves(app: tuple[Any, str]) -> None:
         assert response.status == 200
 
 
+@WARNINGS
+def test_timed_answer_runs_to_the_servers_deadline(app: tuple[Any, str]) -> None:
+    tab = app[0].interview
+    out = tab.on_start("feature", "healthcare", "pm", 2, 2, 0.02, "timed-candidate", fake_request())
+    sid = out[tab.page.session]
+    due = out[tab.deadline]
+    assert due == app[0].service.view(sid).answer_deadline()  # the page shows the server's deadline
+    assert out[tab.timer].active and "left" in out[tab.countdown]
+    assert "left" in tab.on_tick(sid, "typed so far", due)[tab.countdown]
+    time.sleep(max(0.0, due - time.time()) + 0.1)
+    expired = tab.on_tick(sid, "A timed answer about a launch bar", due)
+    assert "Time is up" in expired[tab.page.banner] and expired[tab.answer] == ""
+    assert "A timed answer" in str(expired[tab.chat])
+    assert tab.on_tick(sid, "again", due) == gr.skip()  # the same deadline is never submitted twice
+    assert "start an interview" in str(tab.on_answer("", "hello"))
+    assert "Type an answer first" in str(tab.on_answer(sid, "  "))
+    untimed = tab.on_start("feature", "healthcare", "pm", 1, 2, 0, "timed-candidate", fake_request())
+    assert untimed[tab.deadline] == 0.0 and not untimed[tab.timer].active and untimed[tab.countdown] == ""
+
+
+@WARNINGS
+def test_resume_link_restores_the_interview(app: tuple[Any, str]) -> None:
+    tab = app[0].interview
+    out = tab.on_start("platform", "healthcare", "pm", 1, 2, 0, "", fake_request())
+    sid, candidate = out[tab.page.session], out[tab.page.candidate]
+    url = re.search(r"`(https://coach\.example/\?session=\S+)`", out[tab.link])
+    assert url and candidate and f"candidate={candidate}" in url.group(1)
+    restored = tab.on_load(fake_request(session=sid, candidate="ignored"))
+    assert "Welcome back" in restored[tab.page.banner] and restored[tab.page.candidate] == candidate
+    unknown = tab.on_load(fake_request(session="not-a-session"))
+    assert "does not match any interview" in unknown[tab.page.banner]
+
+
 def test_critique_card_escapes_everything() -> None:
-    critique = {
-        "overall": 2.5,
-        "dimensions": {"evaluation": 3, "failure_modes": 2, "product_judgment": 2.5, "communication": 2.5},
-        "strengths": [HOSTILE],
-        "gaps": [HOSTILE],
-        "follow_up": HOSTILE,
-        "follow_up_dimension": "evaluation",
-        "stronger_answer": [HOSTILE],
-        "citations": [
-            {"topic": "evaluation", "source": "g.md", "heading": "<img src=x onerror=alert(1)>", "text": HOSTILE}
-        ],
-        "source": "offline",
-        "flags": ["<script>x</script>"],
-        "notices": [HOSTILE],
-    }
+    critique = Critique(
+        overall=2.5,
+        dimensions={"evaluation": 3, "failure_modes": 2, "product_judgment": 2.5, "communication": 2.5},
+        strengths=[HOSTILE],
+        gaps=[HOSTILE],
+        follow_up=HOSTILE,
+        follow_up_dimension="evaluation",
+        stronger_answer=[HOSTILE],
+        citations=[Citation(topic="evaluation", source="g.md", heading="<img src=x onerror=alert(1)>", text=HOSTILE)],
+        source="offline",
+        flags=["<script>x</script>"],
+        notices=[HOSTILE],
+    )
     card = critique_card(critique, notices=[HOSTILE])
     assert "<script" not in card and "<img" not in card
     assert "&lt;script&gt;" in card and "<details><summary>" in card
-    assert "offline critic" in card
+    assert "offline critic" in card and "Feedback: 2.5/5" in card
     assert critique_card(None) == ""
 
 
@@ -152,35 +206,31 @@ def test_chart_frames() -> None:
 
 
 def test_summary_links_open_the_guides(app: tuple[Any, str]) -> None:
-    import re
-    import urllib.request
-
-    from bot.report import gaps_markdown
-
-    summary = {"gaps": [{"dimension": "failure_modes", "average": 1.5, "guide": "knowledge/guides/failure-modes.md"}]}
-    target = re.search(r"\]\((/gradio_api/file=[^)]+)\)", gaps_markdown(summary))
+    built, url = app
+    guides_dir = built.service.settings.guides_dir
+    gap = SummaryGap(dimension="failure_modes", average=1.5, guide="knowledge/guides/failure-modes.md")
+    target = re.search(r"\]\((/gradio_api/file=[^)]+)\)", gaps_markdown(Summary(gaps=[gap]), guides_dir))
     assert target is not None
-    _, url = app
     with urllib.request.urlopen(url.rstrip("/") + target.group(1), timeout=30) as response:
         assert response.status == 200 and b"topic: failure-modes" in response.read()
+    outside = SummaryGap(dimension="evaluation", average=1.0, guide="README.md")  # not in the guides folder
+    assert "gradio_api" not in gaps_markdown(Summary(gaps=[outside]), guides_dir)
 
 
 def test_llm_replies_stream_into_the_chat() -> None:
-    from bot.calibration import load_labelled
-    from bot.session import Coach
-    from bot.ui import build_app
+    from bot.critic.calibration import load_labelled
+    from bot.web.app import CoachApp
     from tests.fakes import ScriptedChatModel
 
-    coach = Coach(chat_model=ScriptedChatModel())
-    demo = build_app(coach)
-    handler = next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "on_answer_streamed")
-    start = coach.start("feature", questions=2)
-    answer = next(i.answer for i in load_labelled() if i.kind == "eval_only")
-    updates = list(handler(start.session_id, answer, 0))
+    service = InterviewService(chat_model=ScriptedChatModel())
+    tab = CoachApp(service).interview
+    start = service.start("feature", questions=2)
+    answer = next(i.answer for i in load_labelled(service.settings.calibration_dir) if i.kind == "eval_only")
+    updates = list(tab.on_answer_streamed(start.session_id, answer))
     partial = [next(iter(u.values())) for u in updates[:-1]]
-    assert len(partial) >= 3 and all(len(u) == 1 for u in updates[:-1])  # only the chat changes while streaming
+    assert len(partial) >= 3 and all(list(u) == [tab.chat] for u in updates[:-1])  # only the chat changes
     texts = [messages[-1]["content"] for messages in partial]
     assert len(texts[0]) < len(texts[-1]) and texts[-1].strip().startswith("Scripted interviewer")
     assert partial[0][-2]["role"] == "user"  # the candidate's answer shows before the reply streams in
     final = updates[-1]
-    assert any("coach-card" in str(v) for v in final.values())  # then the critique card
+    assert "coach-card" in final[tab.card]  # then the critique card

@@ -136,5 +136,5 @@ def coach_add_command(email: str, password: str | None) -> int:
         if getpass("Repeat the password: ") != password:
             raise CoachError("the two passwords differ; run the command again")
     coach = add_coach(make_store(get_settings()), email, password)
-    print(f"added coach {coach.email}; they can sign in on the CoachAccount tab")
+    print(f"added coach {coach.email}; they can sign in on the Coach tab")
     return 0

@@ -1,4 +1,4 @@
-"""CoachAccount dashboards, candidate results and exports: scores with coach overrides applied, each with its source."""
+"""Coach dashboards, candidate results and exports as data: scores with coach overrides applied, each with its source."""
 
 from __future__ import annotations
 

@@ -1,20 +1,25 @@
-"""Session reports (Markdown, JSON) and chart frames for the app, with candidate text rendered inert."""
+"""All HTML and Markdown the app shows, as pure functions; every candidate- or coach-derived string is escaped."""
 
 from __future__ import annotations
 
 import html
-import json
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from bot.coaching.reports import SCORE_KEYS
+from bot.config import PROJECT_ROOT
+from bot.content.guides import Guide, guide_source
+from bot.content.vocabulary import label
+from bot.critic.model import Critique
+from bot.interview.state import Message, Summary
+from bot.retrieval.search import Hit
+from bot.storage.models import Assignment, as_utc
 
-DIMENSION_LABELS = {
-    "evaluation": "Evaluation",
-    "failure_modes": "Failure modes",
-    "product_judgment": "Product judgment",
-    "communication": "Communication",
-}
+SEARCH_PROMPT = "<p>Type a few words to search.</p>"
+NO_ATTEMPTS = "<p>No attempts yet.</p>"
+ChatMessage = dict[str, str]
 
 
 def inert(text: object) -> str:
@@ -24,222 +29,145 @@ def inert(text: object) -> str:
     return escaped.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("(", "\\(").replace(")", "\\)")
 
 
-def label(dimension: str) -> str:
-    """Human label for a rubric dimension."""
-    return DIMENSION_LABELS.get(dimension, dimension.replace("_", " ").capitalize())
+# -- the interview ------------------------------------------------------------------------------------------
 
 
-def _quote(text: str) -> str:
-    """Render untrusted text as an inert Markdown blockquote."""
-    lines = inert(text).splitlines() or [""]
-    return "\n".join(f"> {line}" for line in lines)
-
-
-def _scores(scores: dict[str, Any]) -> str:
-    """One line of per-dimension scores."""
-    return ", ".join(f"{label(d)} {float(s):.1f}" for d, s in scores.items() if isinstance(s, int | float))
-
-
-def markdown_report(view: dict[str, Any]) -> str:
-    """Render the whole session as Markdown: setup, the transcript question by question, scores, gaps and summary."""
-    role = inert(view.get("role") or "")
-    domain = view.get("domain")
-    lines = [
-        "# AI PM mock interview report",
-        "",
-        f"- **Role:** {role}" + (f" ({inert(domain)})" if domain else ""),
-        f"- **Background:** {inert(view.get('background') or '')}",
-        f"- **Questions:** {len(view.get('asked') or [])} of {inert(view.get('total') or 0)}",
-        f"- **Session:** `{inert(view.get('session_id') or '')}`",
-        "",
-        "## Transcript",
-        "",
+def chat_messages(transcript: Iterable[Message]) -> list[ChatMessage]:
+    """The transcript as Chatbot messages; the candidate's own text is made inert."""
+    return [
+        {"role": "user", "content": inert(m.content)}
+        if m.role == "user"
+        else {"role": "assistant", "content": str(m.content)}
+        for m in transcript
     ]
-    for message in view.get("transcript") or []:
-        kind = message.get("kind") or ""
-        content = str(message.get("content") or "")
-        if message.get("role") == "user":
-            lines += ["**Your answer:**", "", _quote(content), ""]
-        else:
-            heading = "### " if kind == "question" else ""
-            lines += [heading + inert(content).replace("\n", "  \n"), ""]
-    results = view.get("results") or []
-    if results:
-        lines += ["## Scores by question", ""]
-    for number, result in enumerate(results, start=1):
-        lines.append(f"### {number}. {inert(result.get('question') or '')}")
-        lines.append("")
-        if result.get("skipped"):
-            lines += ["Skipped.", ""]
-            continue
-        overall = result.get("overall")
-        if overall is not None:
-            lines.append(f"- **Overall:** {float(overall):.1f}/5")
-        if result.get("scores"):
-            lines.append(f"- **Scores:** {_scores(result['scores'])}")
-        if result.get("hints"):
-            lines.append(f"- **Hints used:** {inert(result['hints'])}")
-        for strength in result.get("strengths") or []:
-            lines.append(f"- **Strength:** {inert(strength)}")
-        for gap in result.get("gaps") or []:
-            lines.append(f"- **Gap:** {inert(gap)}")
-        lines.append("")
-    summary = view.get("summary") or {}
-    if summary:
-        lines += ["## Summary", ""]
-        if summary.get("overall") is not None:
-            lines.append(f"**Overall:** {float(summary['overall']):.1f}/5")
-            lines.append("")
-        if summary.get("averages"):
-            lines.append(f"**Averages:** {_scores(summary['averages'])}")
-            lines.append("")
-        for gap in summary.get("gaps") or []:
-            guide = f" (guide: `{inert(gap.get('guide'))}`)" if gap.get("guide") else ""
-            average = gap.get("average")
-            avg = f" {float(average):.1f}" if isinstance(average, int | float) else ""
-            lines.append(f"- **{inert(label(str(gap.get('dimension', ''))))}**{avg}{guide}")
-        if summary.get("guides"):
-            lines += ["", "**Guides to read:** " + ", ".join(inert(g) for g in summary["guides"])]
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
 
 
-def json_report(view: dict[str, Any]) -> str:
-    """Render the stored session as pretty JSON (strings kept verbatim; JSON is data, not markup)."""
-    return json.dumps(view, indent=2, ensure_ascii=False, default=str)
+def user_message(text: str) -> ChatMessage:
+    """The candidate's just-sent answer as a Chatbot message, inert."""
+    return {"role": "user", "content": inert(text)}
 
 
-def score_chart(averages: dict[str, Any]) -> pd.DataFrame:
-    """Per-dimension averages as a frame with columns `dimension` and `score`, for gr.BarPlot."""
-    rows = [{"dimension": label(d), "score": float(s)} for d, s in (averages or {}).items() if s is not None]
-    return pd.DataFrame(rows, columns=["dimension", "score"])
+def progress_line(asked: int, total: int) -> str:
+    """Where the interview stands, as Markdown."""
+    return f"**Question {asked} of {total}**"
 
 
-def progress_frame(history: list[dict[str, Any]]) -> pd.DataFrame:
-    """Scores over sessions (x = session number) with one series per dimension plus overall, for gr.LinePlot."""
-    rows: list[dict[str, Any]] = []
-    for index, item in enumerate(history or [], start=1):
-        for dimension, score in (item.get("averages") or {}).items():
-            if score is not None:
-                rows.append(
-                    {
-                        "session": index,
-                        "started": item.get("started"),
-                        "dimension": label(dimension),
-                        "score": float(score),
-                    }
-                )
-        if item.get("overall") is not None:
-            rows.append(
-                {
-                    "session": index,
-                    "started": item.get("started"),
-                    "dimension": "Overall",
-                    "score": float(item["overall"]),
-                }
-            )
-    return pd.DataFrame(rows, columns=["session", "started", "dimension", "score"])
+def countdown_line(seconds_left: float) -> str:
+    """The time left for the current answer, as Markdown (minutes:seconds)."""
+    left = max(0, int(seconds_left))
+    return f"⏱ **{left // 60}:{left % 60:02d}** left"
+
+
+def resume_line(url: str) -> str:
+    """The private resume link, as Markdown."""
+    return f"Private resume link (bookmark it): `{url}`"
+
+
+def error_line(message: str) -> str:
+    """A one-line warning for the banner or a status line."""
+    return f"⚠️ {html.escape(message)}"
 
 
 def _bar(score: float) -> str:
-    """Render an HTML score bar for a 0-5 score."""
+    """An HTML score bar for a 0-5 score."""
     width = max(0.0, min(100.0, score / 5 * 100))
     outer = "background:#e5e7eb;border-radius:4px;height:10px;width:100%"
     inner = f"background:#6366f1;border-radius:4px;height:10px;width:{width:.0f}%"
     return f'<div style="{outer}"><div style="{inner}"></div></div>'
 
 
-def _items(values: list[Any] | None) -> str:
-    """Render an escaped HTML list, or a dash when empty."""
+def _items(values: list[str] | None) -> str:
+    """An escaped HTML list, or a dash when empty."""
     if not values:
         return "<p>—</p>"
     return "<ul>" + "".join(f"<li>{html.escape(str(v))}</li>" for v in values) + "</ul>"
 
 
-def critique_card(critique: dict[str, Any] | None, notices: list[str] | None = None) -> str:
-    """Render the critique as HTML; every string from the critique or the candidate is escaped."""
-    notes = "".join(f'<p class="coach-notice">⚠️ {html.escape(str(n))}</p>' for n in notices or [])
-    if not critique:
-        return f'<div class="coach-card">{notes}<p>Feedback appears here after each answer.</p></div>' if notes else ""
+def _critique_details(critique: Critique) -> list[str]:
+    """The follow-up, the stronger answer and the guide citations of a critique, as HTML parts."""
     esc = html.escape
-    overall = critique.get("overall")
-    parts = ['<div class="coach-card">', notes]
-    if isinstance(overall, int | float):
-        parts.append(f"<h3>Feedback: {float(overall):.1f}/5</h3>")
-    parts.append('<table style="width:100%">')
-    for dim, score in (critique.get("dimensions") or {}).items():
-        value = float(score) if isinstance(score, int | float) else 0.0
+    parts = []
+    if critique.follow_up:
+        dim = critique.follow_up_dimension
+        suffix = f" <em>({esc(label(dim))})</em>" if dim else ""
+        parts.append(f"<h4>Follow-up{suffix}</h4><p>{esc(critique.follow_up)}</p>")
+    if critique.stronger_answer:
+        steps = "".join(f"<li>{esc(str(s))}</li>" for s in critique.stronger_answer)
+        parts += ["<h4>A stronger answer would</h4>", f"<ol>{steps}</ol>"]
+    if critique.citations:
+        parts.append("<h4>From the guides</h4>")
+    for cite in critique.citations:
         parts.append(
-            f'<tr><td style="width:30%">{esc(label(str(dim)))}</td><td>{_bar(value)}</td>'
-            f'<td style="width:3em;text-align:right">{value:.1f}</td></tr>'
+            f"<details><summary>{esc(f'{cite.topic} – {cite.heading}')}</summary>"
+            f"<p><small>{esc(cite.source)}</small></p>"
+            f'<div style="white-space:pre-wrap">{esc(cite.text)}</div></details>'
+        )
+    return parts
+
+
+def critique_card(critique: Critique | None, notices: list[str] | None = None) -> str:
+    """The critique as HTML; every string from the critique or the candidate is escaped."""
+    esc = html.escape
+    notes = "".join(f'<p class="coach-notice">⚠️ {esc(str(n))}</p>' for n in notices or [])
+    if critique is None:
+        return f'<div class="coach-card">{notes}<p>Feedback appears here after each answer.</p></div>' if notes else ""
+    parts = [
+        '<div class="coach-card">',
+        notes,
+        f"<h3>Feedback: {critique.overall:.1f}/5</h3>",
+        '<table style="width:100%">',
+    ]
+    for dim, score in critique.dimensions.items():
+        parts.append(
+            f'<tr><td style="width:30%">{esc(label(str(dim)))}</td><td>{_bar(score)}</td>'
+            f'<td style="width:3em;text-align:right">{score:.1f}</td></tr>'
         )
     parts.append("</table>")
-    parts += ["<h4>Strengths</h4>", _items(critique.get("strengths")), "<h4>Gaps</h4>", _items(critique.get("gaps"))]
-    if critique.get("follow_up"):
-        dim = critique.get("follow_up_dimension")
-        suffix = f" <em>({esc(label(str(dim)))})</em>" if dim else ""
-        parts.append(f"<h4>Follow-up{suffix}</h4><p>{esc(str(critique['follow_up']))}</p>")
-    if critique.get("stronger_answer"):
-        steps = "".join(f"<li>{esc(str(s))}</li>" for s in critique["stronger_answer"])
-        parts += ["<h4>A stronger answer would</h4>", f"<ol>{steps}</ol>"]
-    citations = critique.get("citations") or []
-    if citations:
-        parts.append("<h4>From the guides</h4>")
-    for cite in citations:
-        title = f"{cite.get('topic', '')} – {cite.get('heading', '')}"
-        parts.append(
-            f"<details><summary>{esc(title)}</summary><p><small>{esc(str(cite.get('source', '')))}</small></p>"
-            f'<div style="white-space:pre-wrap">{esc(str(cite.get("text", "")))}</div></details>'
-        )
-    source = str(critique.get("source") or "offline")
+    parts += ["<h4>Strengths</h4>", _items(critique.strengths), "<h4>Gaps</h4>", _items(critique.gaps)]
+    parts += _critique_details(critique)
+    source = critique.source or "offline"
     who = "the offline critic" if source == "offline" else f"an LLM critic ({source.removeprefix('llm:')})"
     parts.append(f"<p><small>Scored by {esc(who)}.</small></p>")
-    for flag in critique.get("flags") or []:
-        parts.append(f'<p class="coach-notice"><small>Flag: {esc(str(flag))}</small></p>')
-    for note in critique.get("notices") or []:
-        parts.append(f'<p class="coach-notice">⚠️ {esc(str(note))}</p>')
+    parts += [f'<p class="coach-notice"><small>Flag: {esc(str(flag))}</small></p>' for flag in critique.flags]
+    parts += [f'<p class="coach-notice">⚠️ {esc(str(note))}</p>' for note in critique.notices]
     parts.append("</div>")
     return "".join(parts)
 
 
-def guide_link(source: str) -> str:
+def guide_link(source: str, guides_dir: Path) -> str:
     """A Markdown link that opens a guide file (served by the app as a static path), or inert text."""
-    from bot.config import PROJECT_ROOT
-
     name = source.rsplit("/", 1)[-1]
     path = (PROJECT_ROOT / source).resolve()
-    guides = (PROJECT_ROOT / "knowledge" / "guides").resolve()
-    if path.parent != guides or not path.is_file() or not re.fullmatch(r"[a-z-]+\.md", name):
+    if path.parent != guides_dir.resolve() or not path.is_file() or not re.fullmatch(r"[a-z-]+\.md", name):
         return f"`{inert(source)}`"
     return f"[{name}](/gradio_api/file={path.as_posix()})"
 
 
-def gaps_markdown(summary: dict[str, Any]) -> str:
-    """List the biggest gaps and the guides they point to."""
-    lines = ["### Biggest gaps"] if summary.get("gaps") else []
-    for gap in summary.get("gaps") or []:
-        avg = gap.get("average")
-        score = f" ({float(avg):.1f}/5)" if isinstance(avg, int | float) else ""
-        guide = f": read the guide {guide_link(str(gap['guide']))}" if gap.get("guide") else ""
-        lines.append(f"- **{label(str(gap.get('dimension', '')))}**{score}{guide}")
-        for example in (gap.get("examples") or [])[:2]:
+def gaps_markdown(summary: Summary, guides_dir: Path) -> str:
+    """The biggest gaps and the guides they point to, as Markdown."""
+    lines = ["### Biggest gaps"] if summary.gaps else []
+    for gap in summary.gaps:
+        guide = f": read the guide {guide_link(gap.guide, guides_dir)}" if gap.guide else ""
+        lines.append(f"- **{label(gap.dimension)}** ({gap.average:.1f}/5){guide}")
+        for example in gap.examples[:2]:
             lines.append(f"    - {inert(example)}")
-    if summary.get("guides"):
-        links = (guide_link(f"knowledge/guides/{g}.md") for g in summary["guides"])
+    if summary.guides:
+        links = (guide_link(guide_source(guides_dir, topic), guides_dir) for topic in summary.guides)
         lines += ["", "**Guides to read next:** " + ", ".join(links)]
     return "\n".join(lines)
 
 
 def figures_markdown(figures: dict[str, Any] | None, short: bool = False) -> str:
-    """Describe the critic's calibration figures as Markdown."""
+    """The critic's calibration figures as Markdown (a sentence for the Interview tab, a list for the About tab)."""
     source = "Scores come from the offline rubric critic unless an LLM is configured (COACH_LLM)."
     if not figures:
         return f"**How accurate is this feedback?** Calibration figures are not available. {source}"
+    get = figures.get
     head = (
-        f"**How accurate is this feedback?** On a held-out {figures.get('split', 'test')} split of "
-        f"{figures.get('answers')} hand-graded answers, the critic's overall score has Spearman "
-        f"{figures.get('spearman_overall')} with the human grades (a plain cosine-similarity baseline: "
-        f"{figures.get('baseline_cosine_spearman')})."
+        f"**How accurate is this feedback?** On a held-out {get('split', 'test')} split of "
+        f"{get('answers')} hand-graded answers, the critic's overall score has Spearman "
+        f"{get('spearman_overall')} with the human grades (a plain cosine-similarity baseline: "
+        f"{get('baseline_cosine_spearman')})."
     )
     if short:
         return f"{head} {source} See *About the feedback*."
@@ -249,17 +177,132 @@ def figures_markdown(figures: dict[str, Any] | None, short: bool = False) -> str
             "",
             head,
             "",
-            f"- Answers in the test split: **{figures.get('answers')}**",
-            f"- Spearman (overall vs. human): **{figures.get('spearman_overall')}**; "
-            f"Pearson **{figures.get('pearson_overall')}**",
-            f"- Strong answer scored above a generic one for the same question: **{figures.get('strong_above_generic')}**",
-            f"- One-sided answers (only evals / only failure modes) separated: **{figures.get('one_sided_separated')}**",
+            f"- Answers in the test split: **{get('answers')}**",
+            f"- Spearman (overall vs. human): **{get('spearman_overall')}**; Pearson **{get('pearson_overall')}**",
+            f"- Strong answer scored above a generic one for the same question: **{get('strong_above_generic')}**",
+            f"- One-sided answers (only evals / only failure modes) separated: **{get('one_sided_separated')}**",
             f"- Highest score any adversarial answer (buzzwords, fluff, off-topic, injection) got: "
-            f"**{figures.get('adversarial_max')}** / 5",
-            f"- Cosine-similarity baseline Spearman: **{figures.get('baseline_cosine_spearman')}**",
+            f"**{get('adversarial_max')}** / 5",
+            f"- Cosine-similarity baseline Spearman: **{get('baseline_cosine_spearman')}**",
             "",
             source,
             "",
             "Treat scores as a practice signal, not a hiring verdict.",
         ]
     )
+
+
+# -- guides -------------------------------------------------------------------------------------------------
+
+
+def guide_markdown(guide: Guide | None) -> str:
+    """One guide as Markdown (the guides are the project's own files, shown as written)."""
+    return f"# {guide.title}\n\n{guide.body}" if guide else ""
+
+
+def search_results(hits: list[Hit]) -> str:
+    """Search hits as collapsible, escaped excerpts."""
+    esc = html.escape
+    parts = [
+        f"<details><summary>{esc(h.topic)} – {esc(h.heading)}</summary>"
+        f"<p><small>{esc(h.source)}</small></p>"
+        f'<div style="white-space:pre-wrap">{esc(h.text)}</div></details>'
+        for h in hits
+    ]
+    return "".join(parts) or "<p>No matches.</p>"
+
+
+# -- coaching -----------------------------------------------------------------------------------------------
+
+
+def _score_text(value: Any) -> str:
+    """A score for display, or a dash."""
+    return "–" if value is None else f"{value:.1f}"
+
+
+def attempts_html(rows: list[dict[str, Any]]) -> str:
+    """The attempts table as HTML; every value is escaped."""
+    head = "".join(
+        f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in ("candidate", "started", "finished", *SCORE_KEYS)
+    )
+    body = []
+    for row in rows:
+        cells = [html.escape(row["candidate_name"] or ""), html.escape((row["started"] or "")[:16])]
+        cells.append(html.escape((row["finished"] or "")[:16] or "in progress"))
+        cells += [_score_text(row[key]) for key in SCORE_KEYS]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f'<table class="coach-attempts"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def transcript_html(view: dict[str, Any]) -> str:
+    """A transcript (coach view or candidate results) as HTML; every value is escaped."""
+    attempt = view["attempt"]
+    parts = [f"<h3>{html.escape(attempt['candidate_name'] or 'Candidate')}</h3>"]
+    for turn in view["turns"]:
+        parts.append(f"<h4>{turn['seq']}. {html.escape(turn['prompt'])}</h4>")
+        parts.append(f"<blockquote>{html.escape(turn['answer'])}</blockquote>")
+        if turn["scores"]:
+            items = "".join(
+                f"<li>{html.escape(key.replace('_', ' '))}: {_score_text(s['score'])} ({html.escape(s['source'])})</li>"
+                for key, s in turn["scores"].items()
+            )
+            parts.append(f"<ul>{items}</ul>")
+        for entry in turn["reviews"]:
+            if entry["comment"]:
+                parts.append(f"<p><b>coach {html.escape(entry['coach'])}</b>: {html.escape(entry['comment'])}</p>")
+    return "\n".join(parts)
+
+
+def dashboard_table(rows: list[dict[str, Any]]) -> str:
+    """The dashboard's attempts table, or a line saying there are none yet."""
+    return attempts_html(rows) if rows else NO_ATTEMPTS
+
+
+def assignment_intro(assignment: Assignment) -> str:
+    """What a candidate sees before starting an assignment (escaped HTML)."""
+    a = assignment
+    limit = f"{a.time_limit_s // 60} min per answer" if a.time_limit_s else "no time limit"
+    due = as_utc(a.due).isoformat(timespec="seconds")
+    return (
+        f"<div class='coach-card'><h3>{html.escape(a.title)}</h3>"
+        f"<p>Role: {html.escape(a.role)}{' · ' + html.escape(a.domain) if a.domain else ''} · "
+        f"{a.questions} question(s) · {html.escape(limit)} · due {due} UTC</p>"
+        "<p>Enter your name (and optionally your email) and press Start assignment.</p></div>"
+    )
+
+
+def assignment_refused(reason: str) -> str:
+    """Why a share link cannot be taken, as Markdown, with the way on."""
+    return f"⚠️ {html.escape(reason)}. You can still practise with a normal interview below."
+
+
+def results_html(view: dict[str, Any]) -> str:
+    """The candidate's own attempt with scores and coach comments (escaped HTML)."""
+    title = (view.get("assignment") or {}).get("title")
+    head = f"<h3>Assignment: {html.escape(title)}</h3>" if title else ""
+    return head + (transcript_html(view) if view["turns"] else "<p>No answers recorded yet.</p>")
+
+
+def signed_in_line(email: str) -> str:
+    """Who is signed in on the Coach tab, as Markdown."""
+    return f"Signed in as **{html.escape(email)}**"
+
+
+def created_line(title: str) -> str:
+    """The status line after creating an assignment, as Markdown."""
+    return f"Created **{html.escape(title)}**; send candidates the share link."
+
+
+def assignment_choices(items: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """A coach's assignments as dropdown choices (label, id)."""
+    return [(f"{a['title']} · {a['attempts']} attempt(s) · due {str(a['due'])[:16]} UTC", int(a["id"])) for a in items]
+
+
+def attempt_choices(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """An assignment's attempts as dropdown choices (label, attempt id)."""
+    return [(f"{r['candidate_name']} · {str(r['started'])[:16]}", r["attempt_id"]) for r in rows]
+
+
+def turn_choices(view: dict[str, Any]) -> list[tuple[str, int]]:
+    """An attempt's turns as review choices (label, turn id)."""
+    return [(f"{t['seq']}. {str(t['prompt'])[:70]}", int(t["id"])) for t in view["turns"]]

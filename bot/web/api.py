@@ -1,0 +1,44 @@
+"""The named API endpoints (start_interview, submit_answer, end_interview): JSON in, JSON out, errors as {"error"}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from bot.interview.service import InterviewService
+from bot.web.errors import api_errors
+
+EMPTY_ANSWER = "the answer is empty; type an answer, or send hint, skip or end"
+
+
+class InterviewApi:
+    """The interview as three API calls for scripts and other front ends (gradio_client)."""
+
+    def __init__(self, service: InterviewService) -> None:
+        self.service = service
+
+    def register(self) -> None:
+        """Register the endpoints under their names (call inside the Blocks)."""
+        gr.api(self.start_interview, api_name="start_interview")
+        gr.api(self.submit_answer, api_name="submit_answer")
+        gr.api(self.end_interview, api_name="end_interview")
+
+    @api_errors
+    def start_interview(self, role: str, domain: str, background: str, questions: int) -> dict[str, Any]:
+        """Start an interview; returns session_id, the first question and the interviewer's messages."""
+        result = self.service.start(role, domain or None, background or "pm", int(questions))
+        return {**result.model_dump(), "question": result.prompt}
+
+    @api_errors
+    def submit_answer(self, session_id: str, answer: str) -> dict[str, Any]:
+        """Submit an answer (or hint/skip/end); returns the critique, the next prompt, done and summary."""
+        if not (answer or "").strip():
+            return {"error": EMPTY_ANSWER}
+        result = self.service.submit(session_id, answer)
+        return {**result.model_dump(), "next": None if result.done else result.prompt}
+
+    @api_errors
+    def end_interview(self, session_id: str) -> dict[str, Any]:
+        """End an interview now; returns the summary."""
+        return self.service.end(session_id).model_dump()
