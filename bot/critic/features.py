@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.retrieval.embeddings import get_model
+from bot.retrieval.embeddings import cached_vectors, get_model
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|;\s+|\s+[-*\u2022]\s+|^\s*[-*\u2022]\s+|\s+\(?\d[.)]\s+", re.MULTILINE)
 _CONNECTIVE = re.compile(
@@ -46,18 +46,9 @@ def reasoning_weight(sentence: str) -> float:
     return 0.7 if len(words) >= 8 else 0.5
 
 
-_reference_vectors: dict[str, np.ndarray] = {}
-
-
 def embed_references(texts: Sequence[str]) -> np.ndarray:
-    """Vectors for reference statements (key points, concepts), embedded once per process."""
-    if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    missing = list(dict.fromkeys(t for t in texts if t not in _reference_vectors))
-    if missing:
-        for text, vec in zip(missing, get_model().embed(missing), strict=True):
-            _reference_vectors[text] = vec
-    return np.vstack([_reference_vectors[t] for t in texts])
+    """Vectors for reference statements (key points, concepts, questions), embedded once per process."""
+    return cached_vectors(texts)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import numpy as np
 from bot.config import Settings, get_settings
 from bot.content.rubric import Rubric, load_rubric
 from bot.content.vocabulary import DIMENSIONS, RIVAL, SCORED, label
-from bot.critic.features import AnswerView
+from bot.critic.features import AnswerView, embed_references
 from bot.critic.guard import CAP, GRADER_FLAG, cap_scores, screen
 from bot.critic.model import Citation, Critique, Target
 from bot.errors import CoachError
@@ -124,15 +124,24 @@ def _outline(target: Target) -> list[str]:
     return outline
 
 
+def _blend(question: str, statements: list[str]) -> list[float]:
+    """One search vector for a question and some statements, from their cached vectors (nothing new embedded)."""
+    vectors = embed_references([question, *statements])
+    blended = vectors[0] + vectors[1:].mean(axis=0) if len(statements) else vectors[0]
+    return (blended / max(float(np.linalg.norm(blended)), 1e-12)).tolist()
+
+
 def _citations(settings: Settings, target: Target, weakest: str, gaps: list[str]) -> list[Citation]:
     from bot.retrieval.index import ensure_index
     from bot.retrieval.search import retrieve
 
     ensure_index(settings)
     topic = {"evaluation": "evaluation", "failure_modes": "failure-modes"}.get(weakest)
-    query = " ".join([target.text[:300], *target.key_points.get(weakest, [])[:2]])
-    hits = retrieve(settings, query, k=2, topic=topic) if topic else []
-    hits += retrieve(settings, target.text[:400] + " " + " ".join(gaps[:2]), k=3, role=target.role)
+    points = target.key_points.get(weakest, [])[:2]
+    hits = retrieve(settings, " ".join([target.text, *points]), k=2, topic=topic, embedding=_blend(target.text, points))
+    hits += retrieve(
+        settings, " ".join([target.text, *gaps[:2]]), k=3, role=target.role, embedding=_blend(target.text, gaps[:2])
+    )
     seen: set[tuple[str, str]] = set()
     out = []
     for hit in hits:

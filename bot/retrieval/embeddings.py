@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -89,6 +90,42 @@ class MiniLM:
             idx = order[start : start + BATCH_SIZE]
             out[idx] = self._encode_batch([texts[i] or " " for i in idx])
         return out
+
+
+MAX_CACHED_VECTORS = 8192  # about 12 MB of float32 vectors
+
+
+class VectorCache:
+    """Vectors of texts that recur (bank questions, key points, rubric concepts, guide sentences), computed once.
+
+    Bounded (least recently used out first), so custom questions and searches cannot grow it without limit.
+    """
+
+    def __init__(self, size: int = MAX_CACHED_VECTORS) -> None:
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """An (n, 384) array for `texts`; only texts not seen before are embedded, in one batched call."""
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        fresh = get_model().embed(missing) if missing else np.zeros((0, DIMENSION), dtype=np.float32)
+        with self._lock:
+            for text, vec in zip(missing, fresh, strict=True):
+                self._vectors[text] = vec
+            out = np.vstack([self._vectors[t] if t in self._vectors else get_model().embed([t])[0] for t in texts])
+            for text in texts:
+                if text in self._vectors:
+                    self._vectors.move_to_end(text)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return out
+
+
+cached_vectors = VectorCache()
 
 
 @lru_cache(maxsize=1)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from langchain_chroma import Chroma
@@ -15,6 +19,9 @@ from bot.retrieval.search import Retriever
 from bot.retrieval.vector_store import chroma_client, make_vector_store, wipe_local_index
 
 log = logging.getLogger(__name__)
+CHECK_EVERY_S = 5.0  # how often a long-running process looks for edited guides
+_checked: dict[tuple[str, ...], tuple[str, float]] = {}  # index -> (guides fingerprint, when it was last confirmed)
+_check_lock = threading.Lock()
 
 
 @dataclass
@@ -94,11 +101,51 @@ def ingest(settings: Settings, rebuild: bool = False) -> IngestReport:
     if report.chunks == 0:
         raise CoachError(f"the index is empty after ingest; check the guides in {settings.guides_dir}")
     Retriever.forget(settings)
+    _checked.pop(_index_key(settings), None)
     return report
 
 
-def ensure_index(settings: Settings) -> IngestReport | None:
-    """Ingest when the index is missing or stale; returns the report if anything changed."""
+def guides_fingerprint(guides_dir: Path) -> str:
+    """A cheap digest of the guides folder (names, sizes, modification times): no file is read."""
+    digest = hashlib.sha256()
+    for path in sorted(guides_dir.glob("*.md")) if guides_dir.is_dir() else []:
+        stat = path.stat()
+        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _index_key(settings: Settings) -> tuple[str, ...]:
+    return (str(settings.chroma_host), str(settings.chroma_dir), settings.collection, str(settings.guides_dir))
+
+
+def ensure_index(settings: Settings, force: bool = False) -> IngestReport | None:
+    """Ingest when the index is missing or stale; returns the report if anything changed.
+
+    Cheap enough for every request: within CHECK_EVERY_S of the last check it does nothing; after that it
+    compares a fingerprint of the guides folder, and plans an ingest only when the guides changed (or `force`).
+    """
+    key = _index_key(settings)
+    seen = _checked.get(key)
+    if not force and seen is not None and time.monotonic() - seen[1] < CHECK_EVERY_S:
+        return None
+    with _check_lock:
+        fingerprint = guides_fingerprint(settings.guides_dir)
+        seen = _checked.get(key)
+        if not force and seen is not None and seen[0] == fingerprint:
+            _checked[key] = (fingerprint, time.monotonic())
+            return None
+        report = _bring_up_to_date(settings)
+        _checked[key] = (fingerprint, time.monotonic())
+        return report
+
+
+def forget_index_checks() -> None:
+    """Make the next `ensure_index` look at the index again (after the index was changed behind its back)."""
+    with _check_lock:
+        _checked.clear()
+
+
+def _bring_up_to_date(settings: Settings) -> IngestReport | None:
     try:
         if not plan_ingest(settings).changed:
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ import bm25s
 from bot.config import Settings
 from bot.content.vocabulary import TOPICS, check_role
 from bot.errors import CoachError
+from bot.retrieval.embeddings import cached_vectors
 from bot.retrieval.vector_store import make_vector_store
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -95,13 +97,24 @@ class Retriever:
         ranked = [self.ids[int(i)] for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
         return [i for i in ranked if allowed is None or i in allowed][:FETCH_K]
 
-    def search(self, query: str, k: int = 3, role: str | None = None, topic: str | None = None) -> list[Hit]:
-        """The k best chunks for `query`, best first, optionally filtered by role and topic."""
+    def search(
+        self,
+        query: str,
+        k: int = 3,
+        role: str | None = None,
+        topic: str | None = None,
+        embedding: Sequence[float] | None = None,
+    ) -> list[Hit]:
+        """The k best chunks for `query`, best first, optionally filtered by role and topic.
+
+        `embedding` ranks by that vector instead of the query's own (which is embedded once and cached).
+        """
         query = query.strip()
         if not query:
             return []
         where = _where(role, topic)
-        vector = self.store.similarity_search_with_score(query, k=FETCH_K, filter=where)
+        probe = list(embedding) if embedding is not None else cached_vectors([query])[0].tolist()
+        vector = self.store.similarity_search_by_vector_with_relevance_scores(probe, k=FETCH_K, filter=where)
         similarity = {str(doc.id): 1.0 - float(dist) for doc, dist in vector}
         fused: dict[str, float] = {}
         for rank, (doc, _) in enumerate(vector):
@@ -137,7 +150,12 @@ def _match(meta: dict[str, Any], role: str | None, topic: str | None) -> bool:
 
 
 def retrieve(
-    settings: Settings, query: str, k: int = 3, role: str | None = None, topic: str | None = None
+    settings: Settings,
+    query: str,
+    k: int = 3,
+    role: str | None = None,
+    topic: str | None = None,
+    embedding: Sequence[float] | None = None,
 ) -> list[Hit]:
     """Convenience wrapper: the process-wide retriever for these settings."""
-    return Retriever.for_settings(settings).search(query, k=k, role=role, topic=topic)
+    return Retriever.for_settings(settings).search(query, k=k, role=role, topic=topic, embedding=embedding)
