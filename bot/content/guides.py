@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from bot.config import PROJECT_ROOT
@@ -18,6 +22,26 @@ from bot.llm.tokens import OFFLINE_ENCODING, count_tokens
 
 CHUNKER_VERSION = "2"  # bump when chunking changes, so every guide re-ingests
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+# A machine-readable check beside a worked example: `<!-- check {"kind": ..., ...} -->`. It does not render, and
+# it is cut from the body before chunking; tests/test_knowledge_review.py recomputes each one.
+CHECK_BLOCK = re.compile(r"<!--\s*check:?\s*(\{.*?\})\s*-->\n?", re.DOTALL)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class _PlainDatesLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad `reviewed:` date gets a message naming the field."""
+
+
+_PlainDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _FrontMatter(YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        kwargs.setdefault("Loader", _PlainDatesLoader)  # a SafeLoader subclass: no arbitrary objects
+        return super().load(fm, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,8 @@ class Guide:
     summary: str
     body: str
     digest: str = field(repr=False)
+    reviewed: date | None = None  # when a person last checked the guide's facts against its sources
+    sources: tuple[str, ...] = ()  # the primary sources its regulatory and statistical claims rest on
 
 
 @dataclass(frozen=True)
@@ -78,6 +104,29 @@ def _tuple_of(value: object, allowed: tuple[str, ...], what: str, source: str) -
     return tuple(str(item) for item in items)
 
 
+def _reviewed(value: object, source: str) -> date | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CoachError(
+            f"{source}: `reviewed` must be an ISO date such as 2026-11-29, not {text!r}; fix the front matter"
+        ) from None
+
+
+def _sources(value: object, source: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
+        raise CoachError(f"{source}: `sources` must be a list of non-empty lines, each a name and a URL")
+    return tuple(item.strip() for item in items)
+
+
 def load_guide(path: Path) -> Guide:
     """Parse and validate one guide; a bad file raises CoachError naming it and the fix."""
     source = _relative(path)
@@ -85,7 +134,7 @@ def load_guide(path: Path) -> Guide:
     if not raw.strip():
         raise CoachError(f"{source}: the guide is empty; write its content or delete the file")
     try:
-        post = frontmatter.loads(raw.decode("utf-8"))
+        post = frontmatter.loads(raw.decode("utf-8"), handler=_FrontMatter())
     except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CoachError(f"{source}: malformed front matter ({reason}); fix the YAML between the --- lines") from exc
@@ -105,8 +154,10 @@ def load_guide(path: Path) -> Guide:
         roles=roles,
         domains=_tuple_of(meta.get("domains"), DOMAINS, "domain", source),
         summary=str(meta.get("summary") or ""),
-        body=post.content,
+        body=CHECK_BLOCK.sub("", post.content),
         digest=hashlib.sha256(raw + CHUNKER_VERSION.encode()).hexdigest(),
+        reviewed=_reviewed(meta.get("reviewed"), source),
+        sources=_sources(meta.get("sources"), source),
     )
 
 
