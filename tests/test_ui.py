@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import socket
@@ -234,3 +235,16 @@ def test_llm_replies_stream_into_the_chat() -> None:
     assert partial[0][-2]["role"] == "user"  # the candidate's answer shows before the reply streams in
     final = updates[-1]
     assert "coach-card" in final[tab.card]  # then the critique card
+
+
+def test_guides_tab_shows_when_each_guide_was_reviewed_and_its_sources() -> None:
+    from bot.config import get_settings
+    from bot.content.guides import load_guides
+    from bot.web.render import guide_markdown
+
+    guides = {g.topic: g for g in load_guides(get_settings().guides_dir)}
+    finance = guide_markdown(guides["finance"])
+    assert f"Reviewed on {guides['finance'].reviewed:%d %B %Y}" in finance
+    assert "**Sources**" in finance and "SR 26-2" in finance.split("**Sources**")[1]
+    unreviewed = dataclasses.replace(guides["portfolio"], reviewed=None, sources=())
+    assert "Not yet reviewed" in guide_markdown(unreviewed) and "**Sources**" not in guide_markdown(unreviewed)

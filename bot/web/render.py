@@ -196,8 +196,13 @@ def figures_markdown(figures: dict[str, Any] | None, short: bool = False) -> str
 
 
 def guide_markdown(guide: Guide | None) -> str:
-    """One guide as Markdown (the guides are the project's own files, shown as written)."""
-    return f"# {guide.title}\n\n{guide.body}" if guide else ""
+    """One guide as Markdown with when it was last reviewed and its sources (the project's own files, as written)."""
+    if guide is None:
+        return ""
+    reviewed = f"*Reviewed on {guide.reviewed:%d %B %Y}.*" if guide.reviewed else "*Not yet reviewed.*"
+    sources = "".join(f"\n- {inert(line)}" for line in guide.sources)
+    footer = f"\n\n---\n\n**Sources**{sources}" if sources else ""
+    return f"# {guide.title}\n\n{reviewed}\n\n{guide.body}{footer}"
 
 
 def search_results(hits: list[Hit]) -> str:
