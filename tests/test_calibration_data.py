@@ -2,9 +2,13 @@
 
 from collections import Counter
 
+import pytest
+
 from bot.config import get_settings
 from bot.content.questions import load_bank
 from bot.critic.calibration import load_labelled
+
+pytestmark = pytest.mark.without_index  # reads data files only
 
 AGENTIC = [f"{p}-0{n}" for p in ("fnd", "plt", "fea") for n in range(28, 34)]
 AGENTIC += [f"{d}-0{n}" for d in ("hc", "lg", "fin") for n in (10, 11)]
