@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["retrieval.py", "critic_speed.py", "token_budget.py", "cold_start.py", "load_test.py", "hot_path.py"]
+SCRIPTS = [
+    "retrieval.py",
+    "critic_speed.py",
+    "token_budget.py",
+    "cold_start.py",
+    "load_test.py",
+    "hot_path.py",
+    "drills.py",
+]
 
 if __name__ == "__main__":
     for script in SCRIPTS:

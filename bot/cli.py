@@ -72,6 +72,9 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.fit:
         fit(settings, items)
         print(f"fitted the critic on {sum(i.split == 'train' for i in items)} train answers")
+    splits = sorted({i.split for i in items})
+    if args.split not in splits:
+        raise CoachError(f"no calibration answers in split {args.split!r}; choose one of {', '.join(splits)}")
     report = figures(settings, items, args.split)
     if args.write and args.split == "test":
         write_figures(settings, report)
@@ -165,6 +168,82 @@ def _cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _read_json_object(path: str) -> dict[str, object]:
+    """A JSON object from a file; CoachError naming the file otherwise."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CoachError(f"--answers {path}: cannot read a JSON object ({exc})") from exc
+    if not isinstance(data, dict):
+        raise CoachError(f"--answers {path}: expected a JSON object of part (or item) id to answer")
+    return data
+
+
+def _print_drill(view: dict[str, object]) -> None:
+    """The drill in plain text: the case's parts, or the round's items."""
+    print(f"drill {view['drill_id']} ({view['kind']}, seed {view['seed']}, difficulty {view['difficulty']})")
+    case, rater = view.get("case"), view.get("rater")
+    if isinstance(case, dict):
+        print(f"{case['question']}\n{case['product']}")
+        keys = ("tp", "fp", "fn", "tn") if case["format"] == "confusion" else ("passed", "failed")
+        for s in case["slices"]:
+            counts = [" ".join(f"{k} {s[m][k]}" for k in keys) for m in ("baseline", "candidate")]
+            paired = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["paired"].items())
+            print(f"  {s['name']}: baseline {counts[0]} | candidate {counts[1]} | paired: {paired}")
+        print(f"  error costs {case['costs']}; latency ms {case['latency_ms']}; cost per 1,000 {case['serving_cost']}")
+        if case.get("judge"):
+            print(f"  LLM judge vs humans on the candidate's outputs: {case['judge']}")
+        for part in case["parts"]:
+            print(f"  {part['id']:20} {part['prompt']} {part.get('tolerance', '')}")
+    if isinstance(rater, dict):
+        print(f"{rater['title']}, round {rater['round']}: labels {', '.join(lb['value'] for lb in rater['labels'])}")
+        for item in rater["items"]:
+            print(f"  {item['id']:8} {item['input'][:70]} -> {item['output'][:70]}")
+
+
+def _print_outcome(outcome: dict[str, object]) -> None:
+    errors, grades, rounds = outcome.get("errors"), outcome.get("grades"), outcome.get("rounds")
+    if isinstance(errors, dict):
+        for key, message in errors.items():
+            print(f"  ! {key}: {message}")
+    for grade in grades if isinstance(grades, list) else []:
+        mark = "ok " if grade["correct"] else "no "
+        print(f"  {mark}{grade['part']:20} {grade['points']}/{grade['max_points']}  expected {grade['expected']}")
+        print(f"       {grade['solution']}")
+    for graded in rounds if isinstance(rounds, list) else []:
+        print(f"  round {graded['round']}: kappa {graded['kappa']:.3f}, agreement {graded['agreement']:.0%}")
+    if outcome.get("score") is not None:
+        print(f"score {outcome['score']}")
+
+
+def _cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.drills.service import DrillService
+
+    drills = DrillService(settings)
+    answers = _read_json_object(args.answers) if args.answers else None
+    if args.drill:
+        view = drills.view(args.drill)
+    else:
+        view = drills.start(
+            args.kind, args.role, args.domain, args.seed, args.difficulty, candidate="cli", rater_set=args.set
+        )
+    shown = view.model_dump(exclude={"outcome", "answers"})
+    outcomes = []
+    if answers is not None:
+        outcome = drills.submit(view.drill_id, answers)
+        outcomes.append(outcome.model_dump())
+        second = {item["id"] for item in (outcome.next_round or {}).get("items", [])}
+        if second & set(answers):  # round 2's labels are in the same file
+            outcomes.append(drills.submit(view.drill_id, answers).model_dump())
+    if args.json:
+        print(json.dumps({"drill": shown, "outcomes": outcomes}, indent=2, ensure_ascii=False))
+    else:
+        _print_drill(shown)
+        for outcome_ in outcomes:
+            _print_outcome(outcome_)
+    return 0 if not outcomes or outcomes[-1]["complete"] else 2
+
+
 def _cmd_coach(args: argparse.Namespace, settings: Settings) -> int:
     from bot.coaching.accounts import coach_add_command
 
@@ -203,6 +282,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_practice)
 
+    p = sub.add_parser("drill", help="a launch-decision case or a be-the-rater round, graded exactly")
+    p.add_argument("kind", choices=("case", "rate"))
+    p.add_argument("--role", choices=ROLES, default="feature")
+    p.add_argument("--domain", choices=DOMAINS)
+    p.add_argument("--seed", help="the same seed gives the same drill (default: random)")
+    p.add_argument("--difficulty", type=int, default=2, choices=(1, 2, 3))
+    p.add_argument("--set", help="a rater set by id (rate only; default: one for the role, by seed)")
+    p.add_argument("--drill", help="answer an existing drill by id instead of starting one")
+    p.add_argument("--answers", help="JSON object of part id (or item id) to answer; graded when complete")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_drill)
+
     p = sub.add_parser("coach", help="manage coach accounts")
     coach_sub = p.add_subparsers(dest="coach_command", required=True)
     add = coach_sub.add_parser("add", help="create a coach account (asks for the password)")
@@ -218,7 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_critique)
 
     p = sub.add_parser("eval", help="measure the offline critic against the hand-graded calibration set")
-    p.add_argument("--split", choices=("test", "train"), default="test")
+    p.add_argument(
+        "--split", default="test", help="test (held out), train, or agentic (answers to the agentic questions)"
+    )
     p.add_argument("--fit", action="store_true", help="refit the critic on the train split first")
     p.add_argument("--write", action="store_true", help="save the test figures shown in the app")
     p.add_argument("--json", action="store_true")

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(
         default=PROJECT_ROOT / "knowledge",
         validation_alias=_env("COACH_KNOWLEDGE_DIR"),
-        description="Guides (guides/*.md), question bank (questions/*.yaml) and rubric.yaml.",
+        description="Guides, question bank, rubric.yaml, drill scenarios (drills/) and rater sets (rater_sets/).",
     )
     prompts_dir: Path = Field(
         default=PROJECT_ROOT / "prompts",
@@ -117,6 +117,14 @@ class Settings(BaseSettings):
     @property
     def calibration_dir(self) -> Path:
         return self.knowledge_dir / "calibration"
+
+    @property
+    def drill_scenarios_path(self) -> Path:
+        return self.knowledge_dir / "drills" / "scenarios.yaml"
+
+    @property
+    def rater_sets_dir(self) -> Path:
+        return self.knowledge_dir / "rater_sets"
 
     @property
     def chroma_dir(self) -> Path:

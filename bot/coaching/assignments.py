@@ -1,4 +1,4 @@
-"""Assignments: a coach's interview settings and custom questions, the share link, and the plan an attempt runs."""
+"""Assignments: interview settings and custom questions, or a drill; the share link; the plan an attempt runs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from bot.content.questions import FollowUp, Question
 from bot.content.vocabulary import DIMENSIONS, SCORED, SKILLS, role_domain
+from bot.drills.cases import MAX_SEED, check_difficulty, check_seed
+from bot.drills.model import check_kind
 from bot.errors import CoachError
 from bot.interview.state import InterviewPlan
 from bot.storage.models import Assignment, CoachAccount, as_utc, utc_now
@@ -91,6 +93,47 @@ def create_assignment(
         db.add(assignment)
         db.flush()
         assignment.custom_questions = [{"id": custom_question_id(assignment.id, n), **q} for n, q in enumerate(custom)]
+    return assignment
+
+
+def create_drill_assignment(
+    store: Store,
+    coach: CoachAccount,
+    title: str,
+    kind: str,
+    role: str,
+    domain: str | None,
+    seed: int | str | None,
+    difficulty: int,
+    due: datetime,
+) -> Assignment:
+    """A drill for a cohort: every candidate gets the same case (or rater rounds) from the fixed seed."""
+    title = (title or "").strip()
+    if not 1 <= len(title) <= 120:
+        raise CoachError("give the assignment a title of 1 to 120 characters")
+    role, domain = role_domain(role, domain)
+    kind = check_kind(kind)
+    fixed = secrets.randbelow(MAX_SEED + 1) if seed in (None, "") else check_seed(seed)
+    level = check_difficulty(difficulty)
+    if not isinstance(due, datetime) or as_utc(due) <= utc_now():
+        raise CoachError("the due date must be in the future")
+    assignment = Assignment(
+        coach_id=coach.id,
+        title=title,
+        role=role,
+        domain=domain,
+        skill_focus=[],
+        questions=0,
+        difficulty=level,
+        time_limit_s=None,
+        due=as_utc(due),
+        code=secrets.token_urlsafe(CODE_BYTES),
+        custom_questions=[],
+        drill={"kind": kind, "seed": fixed, "difficulty": level},
+    )
+    with store.session() as db:
+        db.add(assignment)
+        db.flush()
     return assignment
 
 

@@ -1,4 +1,4 @@
-"""Attempts: a candidate takes an assignment (the plan goes to the interview service), and who may see an attempt."""
+"""Attempts: a candidate takes an assignment (an interview plan, or a drill), and who may see an attempt."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from sqlalchemy.orm import Session
 
 from bot.coaching.accounts import normalize_email
 from bot.coaching.assignments import INVALID_LINK, interview_plan, open_assignment
+from bot.drills.model import DrillView
+from bot.drills.service import DrillService
 from bot.errors import CoachError
 from bot.interview.service import InterviewService, TurnResult
 from bot.storage.models import Assignment, CoachAccount, InterviewSession, as_utc, utc_now
 from bot.storage.store import Store
 
 NOT_FOUND = "not found"
+IS_DRILL = "this assignment is a drill: take it on the Drills tab"
+NOT_DRILL = "this assignment is an interview: take it on the Interview tab"
 
 
 def start_attempt(
@@ -27,12 +31,42 @@ def start_attempt(
     if not (code or "").strip():
         raise CoachError(INVALID_LINK)
     assignment = open_assignment(service.store, code)
+    if assignment.drill:
+        raise CoachError(IS_DRILL)
     name, email = attempt_identity(candidate_name, candidate_email)
 
     def record(session_id: str, candidate_key: str) -> None:
         start_attempt_record(service.store, assignment, name, email, session_id, candidate_key)
 
     return service.start(plan=interview_plan(assignment), candidate=candidate, on_created=record)
+
+
+def start_drill_attempt(
+    drills: DrillService,
+    code: str,
+    candidate_name: str,
+    candidate_email: str | None = None,
+    candidate: str | None = None,
+) -> DrillView:
+    """Start a candidate's attempt of a drill assignment: the coach's kind, seed and difficulty, recorded as theirs."""
+    if not (code or "").strip():
+        raise CoachError(INVALID_LINK)
+    assignment = open_assignment(drills.store, code)
+    if not assignment.drill:
+        raise CoachError(NOT_DRILL)
+    name, email = attempt_identity(candidate_name, candidate_email)
+    spec = assignment.drill
+    return drills.start(
+        spec["kind"],
+        assignment.role,
+        assignment.domain,
+        spec["seed"],
+        spec["difficulty"],
+        candidate=candidate,
+        assignment_id=assignment.id,
+        candidate_name=name,
+        candidate_email=email,
+    )
 
 
 def attempt_identity(candidate_name: str, candidate_email: str | None) -> tuple[str, str | None]:

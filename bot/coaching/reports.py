@@ -1,4 +1,4 @@
-"""Coach dashboards, candidate results and exports as data: scores with coach overrides applied, each with its source."""
+"""Coach dashboards, candidate results and exports as data: scores (coach overrides applied, sources kept), drills."""
 
 from __future__ import annotations
 
@@ -14,9 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.coaching.attempts import NOT_FOUND, owned_assignment, owned_attempt
+from bot.coaching.drill_results import drill_attempts, drill_exports
 from bot.content.vocabulary import DIMENSIONS
+from bot.drills.records import SUMMARY_COLUMNS
 from bot.errors import CoachError
-from bot.storage.models import Assignment, CoachAccount, InterviewSession, Review, Turn, as_utc, utc_now
+from bot.storage.models import (
+    Assignment,
+    CoachAccount,
+    DrillAttempt,
+    InterviewSession,
+    Review,
+    Turn,
+    as_utc,
+    utc_now,
+)
 from bot.storage.store import Store
 
 SCORE_KEYS = ("overall", *DIMENSIONS)
@@ -132,6 +143,7 @@ def _assignment_view(assignment: Assignment, attempts: int | None = None) -> dic
         "due": _iso(assignment.due),
         "open": as_utc(assignment.due) > utc_now(),
         "custom_questions": [q["text"] for q in assignment.custom_questions],
+        "drill": assignment.drill,
         "created": _iso(assignment.created),
     }
     if attempts is not None:
@@ -146,13 +158,11 @@ def list_assignments(store: Store, coach: CoachAccount) -> list[dict[str, Any]]:
             db.scalars(select(Assignment).where(Assignment.coach_id == coach.id).order_by(Assignment.id.desc()))
         )
         counts: dict[int, int] = defaultdict(int)
-        for assignment_id in db.scalars(
-            select(InterviewSession.assignment_id).where(
-                InterviewSession.assignment_id.in_([a.id for a in assignments])
-            )
-        ):
-            if assignment_id is not None:
-                counts[assignment_id] += 1
+        ids = [a.id for a in assignments]
+        for column in (InterviewSession.assignment_id, DrillAttempt.assignment_id):  # interviews and drills
+            for assignment_id in db.scalars(select(column).where(column.in_(ids))):
+                if assignment_id is not None:
+                    counts[assignment_id] += 1
         return [{**_assignment_view(a, counts[a.id]), "code": a.code} for a in assignments]
 
 
@@ -215,13 +225,16 @@ def safe_cell(value: Any) -> str:
 
 
 def export_csv(store: Store, coach: CoachAccount, assignment_id: int) -> str:
-    """The assignment's attempts as CSV, one row per attempt, safe to open in a spreadsheet."""
-    rows = attempts(store, coach, assignment_id)
+    """The assignment's attempts as CSV, one row per attempt (interview or drill), safe to open in a spreadsheet."""
+    with store.session() as db:
+        is_drill = owned_assignment(db, coach, assignment_id).drill is not None
+    rows = drill_attempts(store, coach, assignment_id) if is_drill else attempts(store, coach, assignment_id)
+    columns = SUMMARY_COLUMNS if is_drill else CSV_COLUMNS
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([safe_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([safe_cell(row[column]) for column in columns])
     return out.getvalue()
 
 
@@ -235,6 +248,7 @@ def export_json(store: Store, coach: CoachAccount, assignment_id: int) -> str:
             turns = _attempt_turns(db, attempt.id)
             exported.append({**_attempt_row(attempt, turns), "turns": turns})
         document = {"assignment": _assignment_view(assignment, len(sessions)), "attempts": exported}
+    document["drills"] = drill_exports(store, coach, assignment_id)
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 

@@ -1,11 +1,11 @@
-"""Tables: interview sessions and turns, plus coaches, assignments, reviews and sign-in attempts."""
+"""Tables: interview sessions and turns, coaches, assignments, reviews, sign-in attempts and drill attempts."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -82,7 +82,7 @@ class CoachAccount(Base):
 
 
 class Assignment(Base):
-    """A set interview that candidates open through a share link carrying `code`."""
+    """A set interview (or, with `drill`, a set drill) that candidates open through a share link carrying `code`."""
 
     __tablename__ = "assignments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -98,6 +98,7 @@ class Assignment(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     custom_questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    drill: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # {kind, seed, difficulty}
 
 
 class Review(Base):
@@ -120,3 +121,27 @@ class SignInAttempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(64), index=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+
+
+class DrillAttempt(Base):
+    """One drill a candidate took: its settings, the content shown, what was entered so far and the grades."""
+
+    __tablename__ = "drills"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # case | rate
+    candidate: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    domain: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    difficulty: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)  # the case, or the rater set and its rounds, as shown
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # as entered, kept across submissions
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)  # share of points, or the latest kappa
+    started: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), nullable=True, index=True)
+    candidate_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    candidate_email: Mapped[str | None] = mapped_column(String(254), nullable=True)

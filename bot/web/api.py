@@ -1,4 +1,4 @@
-"""The named API endpoints (start_interview, submit_answer, end_interview): JSON in, JSON out, errors as {"error"}."""
+"""The named API endpoints (interviews, and start_drill / submit_drill): JSON in, JSON out, errors as {"error"}."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import gradio as gr
 
+from bot.drills.service import DrillService
 from bot.interview.service import InterviewService
 from bot.web.errors import api_errors
 
@@ -42,3 +43,33 @@ class InterviewApi:
     def end_interview(self, session_id: str) -> dict[str, Any]:
         """End an interview now; returns the summary."""
         return self.service.end(session_id).model_dump()
+
+
+class DrillApi:
+    """Drills as two API calls: start one (seeded), submit answers (kept until every part is valid, then graded)."""
+
+    def __init__(self, drills: DrillService) -> None:
+        self.drills = drills
+
+    def register(self) -> None:
+        """Register the endpoints under their names (call inside the Blocks)."""
+        gr.api(self.start_drill, api_name="start_drill")
+        gr.api(self.submit_drill, api_name="submit_drill")
+
+    @api_errors
+    def start_drill(self, kind: str, role: str, domain: str, seed: str, difficulty: int) -> dict[str, Any]:
+        """Start a drill: kind case or rate, a role (and domain for vertical), a seed ("" for random), 1-3.
+
+        Returns drill_id and the case (data and parts) or the rater set and round 1's items.
+        """
+        view = self.drills.start(kind, role, domain or None, str(seed or "").strip() or None, difficulty)
+        return view.model_dump(exclude={"outcome", "answers"})
+
+    @api_errors
+    def submit_drill(self, drill_id: str, answers: dict[str, Any]) -> dict[str, Any]:
+        """Submit answers by part id (a case) or labels by item id (a rater round).
+
+        Returns per-part errors (nothing graded; what was entered is kept) or the grades with worked solutions;
+        a graded rater round 1 returns round 2's items as next_round.
+        """
+        return self.drills.submit(drill_id, answers).model_dump()

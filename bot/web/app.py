@@ -1,4 +1,4 @@
-"""The Gradio app: compose the tabs around one interview service, and launch it."""
+"""The Gradio app: compose the tabs around one interview service and one drill service, and launch it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import gradio as gr
 
 from bot.config import get_settings
 from bot.critic.calibration import load_figures
+from bot.drills.service import DrillService
 from bot.interview.service import InterviewService
-from bot.web.api import InterviewApi
+from bot.web.api import DrillApi, InterviewApi
 from bot.web.coach_tab import CoachTab
+from bot.web.drills_tab import DrillsTab
 from bot.web.guides_tab import GuidesTab
 from bot.web.history_tab import HistoryTab
 from bot.web.interview_tab import InterviewTab
@@ -20,29 +22,35 @@ CSS = ".coach-card{border:1px solid #d1d5db;border-radius:8px;padding:12px} .coa
 class CoachApp:
     """The Blocks app and its tabs, built around one interview service; tests call the tabs' handlers directly."""
 
-    def __init__(self, service: InterviewService) -> None:
+    def __init__(self, service: InterviewService, drills: DrillService | None = None) -> None:
         self.service = service
+        self.drills = drills or DrillService(service.settings, service.store)
         settings = service.settings
         figures = load_figures(settings)
         gr.set_static_paths([settings.guides_dir])  # the summary links each gap to its guide file
         with gr.Blocks(title="AI PM interview coach") as self.demo:
             self.page = Page.build()
             self.interview = InterviewTab(service, self.page, figures)
-            self.history = HistoryTab(service, self.page)
+            self.history = HistoryTab(service, self.page, self.drills)
             self.guides = GuidesTab(service, self.page, figures)
+            self.drill_tab = DrillsTab(self.drills, self.page)
             self.coach = CoachTab(service)
             self.interview.build_clock()
-            with gr.Tabs():
+            with gr.Tabs() as self.tabs:
                 self.interview.build()
+                self.drill_tab.build()
                 self.history.build()
                 self.guides.build()
                 self.coach.build()
             self.interview.wire(self.demo, candidate_box=self.history.candidate_box)
+            self.drill_tab.wire(self.demo, self.tabs)
             self.history.wire()
             self.guides.wire()
             self.coach.wire(self.demo)
             self.api = InterviewApi(service)
             self.api.register()
+            self.drill_api = DrillApi(self.drills)
+            self.drill_api.register()
 
 
 def build_app(service: InterviewService | None = None) -> gr.Blocks:

@@ -1,4 +1,4 @@
-"""The candidate's side of an assignment on the Interview tab: the ?assignment= share link, its start, and My results."""
+"""The candidate's side of an interview assignment: the ?assignment= share link, its start, and My results."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.web.interview_tab import InterviewTab
 
 Outputs = dict[Any, Any]
+DRILL_NOTICE = "This assignment is a drill: it opens on the **Drills** tab."
 
 
 class AssignmentPanel:
@@ -73,13 +74,16 @@ class AssignmentPanel:
         if not wanted or params.get("session"):
             return gr.skip()  # an empty dict is not a no-op for Gradio: it fails the event
         try:
-            page = render.assignment_intro(open_assignment(self.service.store, wanted))
+            assignment = open_assignment(self.service.store, wanted)
         except CoachError as exc:
             return {
                 self.notice: render.assignment_refused(str(exc)),
                 self.code: "",
                 self.panel: gr.Column(visible=False),
             }
+        if assignment.drill:  # the Drills tab opens it (and switches to itself)
+            return {self.notice: DRILL_NOTICE, self.code: "", self.panel: gr.Column(visible=False)}
+        page = render.assignment_intro(assignment)
         return {
             self.notice: "",
             self.code: wanted,

@@ -12,14 +12,15 @@ import gradio as gr
 
 from bot.coaching import accounts
 from bot.coaching import reports as coach_reports
-from bot.coaching.assignments import create_assignment, share_link
+from bot.coaching.assignments import create_assignment, create_drill_assignment, share_link
+from bot.coaching.drill_results import drill_attempts, drill_detail, is_drill_attempt
 from bot.coaching.reviews import review
 from bot.content.vocabulary import DIMENSIONS, DOMAINS, ROLES, SKILLS
 from bot.errors import CoachError
 from bot.interview.service import InterviewService
 from bot.storage.models import CoachAccount
 from bot.storage.store import Store
-from bot.web import render
+from bot.web import drill_render, render
 from bot.web.coach_forms import MAX_MINUTES, load_coach, parse_custom, parse_due, parse_review, parse_time_limit
 from bot.web.errors import guarded
 from bot.web.reports import cohort_frame, write_assignment_exports
@@ -27,6 +28,7 @@ from bot.web.request_info import base_url, client_key
 
 log = logging.getLogger(__name__)
 Outputs = dict[Any, Any]
+DRILL_CHOICES = [("Should we launch? (data case)", "case"), ("Be the rater", "rate")]
 CUSTOM_HELP = (
     "Optional custom questions, asked first, as JSON or YAML: a list of "
     "{text, key_points: {evaluation: [...], failure_modes: [...], product_judgment: [...]}}"
@@ -70,8 +72,8 @@ class CoachTab:
 
     def build(self) -> None:
         """Lay out the tab (call inside gr.Tabs)."""
-        self.coach_id = gr.State(None)
         with gr.Tab("Coach"):
+            self.coach_id = gr.State(None)  # inside the tab: a non-Tab child of gr.Tabs garbles the tab bar
             self.status = gr.Markdown("", elem_id="coach-status")
             self.error_output = self.status
             with gr.Column(visible=True) as self.signed_out:
@@ -105,6 +107,11 @@ class CoachTab:
         self.due = gr.DateTime(label="Due (UTC)", type="string", include_time=True, elem_id="asg-due")
         self.custom = gr.Code(label=CUSTOM_HELP, language="yaml", lines=6)
         self.create_btn = gr.Button("Create assignment", variant="primary", elem_id="asg-create")
+        with gr.Accordion("Or set a drill: title, role, difficulty and due date come from the form above", open=False):
+            with gr.Row():
+                self.drill_kind = gr.Radio(DRILL_CHOICES, value="case", label="Drill")
+                self.drill_seed = gr.Textbox(label="Seed (blank: one is picked; every candidate gets the same drill)")
+            self.drill_btn = gr.Button("Create drill assignment", elem_id="asg-create-drill")
         self.share = gr.Textbox(label="Share link", interactive=False, buttons=["copy"], elem_id="asg-share")
 
     def _build_dashboard(self) -> None:
@@ -156,6 +163,9 @@ class CoachTab:
         ]
         form += [self.due, self.custom]
         self.create_btn.click(self.on_create, [self.coach_id, *form], [self.status, self.share, self.pick], **private)
+        drill_form = [self.coach_id, self.title, self.role, self.domain, self.drill_kind, self.drill_seed]
+        drill_form += [self.difficulty, self.due]
+        self.drill_btn.click(self.on_create_drill, drill_form, [self.status, self.share, self.pick], **private)
         for trigger in (self.pick.change, self.refresh_btn.click):
             trigger(self.on_pick, [self.coach_id, self.pick], board, **private)
         self.attempt.change(
@@ -256,18 +266,47 @@ class CoachTab:
             self.pick: gr.Dropdown(choices=self.assignment_choices(coach_id), value=assignment.id),
         }
 
+    @guarded
+    def on_create_drill(
+        self,
+        coach_id: int | None,
+        title: str,
+        role: str,
+        domain: str | None,
+        kind: str,
+        seed: str | None,
+        difficulty: float,
+        due: Any,
+        request: gr.Request,
+    ) -> Outputs:
+        """Create a drill assignment (a fixed seed, so the cohort gets comparable drills) and show its share link."""
+        account = load_coach(self.store, coach_id)
+        domain = domain if role == "vertical" else None
+        seed = (seed or "").strip() or None
+        assignment = create_drill_assignment(
+            self.store, account, title, kind, role, domain, seed, int(difficulty or 0), parse_due(due)
+        )
+        return {
+            self.status: render.created_line(assignment.title),
+            self.share: share_link(base_url(request), assignment),
+            self.pick: gr.Dropdown(choices=self.assignment_choices(coach_id), value=assignment.id),
+        }
+
     def _board(self, account: CoachAccount, assignment_id: int) -> tuple[Outputs, list[tuple[str, str]]]:
-        """An assignment's attempts table, cohort chart and exports, and its attempts as choices; its coach only."""
+        """An assignment's attempts (interviews and drills), cohort chart and exports, and its attempts as choices."""
         rows = coach_reports.attempts(self.store, account, assignment_id)
+        drills = drill_attempts(self.store, account, assignment_id)
+        table = render.dashboard_table(rows) if rows or not drills else ""
         csv_path, json_path, overrides_path = write_assignment_exports(self.store, account, assignment_id)
         board = {
-            self.table: render.dashboard_table(rows),
+            self.table: table + (drill_render.drill_attempts_html(drills) if drills else ""),
             self.chart: cohort_frame(coach_reports.cohort_scores(self.store, account, assignment_id)),
             self.csv_download: csv_path,
             self.json_download: json_path,
             self.overrides_download: overrides_path,
         }
-        return board, render.attempt_choices(rows)
+        drill_choices = [(f"{d['candidate_name']} · drill · {str(d['started'])[:16]}", d["drill_id"]) for d in drills]
+        return board, render.attempt_choices(rows) + drill_choices
 
     @guarded
     def on_pick(self, coach_id: int | None, assignment_id: int | None) -> Outputs:
@@ -287,6 +326,8 @@ class CoachTab:
         """An attempt's transcript (escaped HTML) and its turns as review choices."""
         if not attempt_id:
             return "", []
+        if is_drill_attempt(str(attempt_id)):
+            return drill_render.drill_detail_html(drill_detail(self.store, account, str(attempt_id))), []
         view = coach_reports.transcript(self.store, account, str(attempt_id))
         return render.transcript_html(view), render.turn_choices(view)
 

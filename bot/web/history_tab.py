@@ -1,4 +1,4 @@
-"""The History tab: a candidate's past sessions and their progress by dimension."""
+"""The History tab: a candidate's past sessions, their progress by dimension, and their drills."""
 
 from __future__ import annotations
 
@@ -6,19 +6,23 @@ from typing import Any
 
 import gradio as gr
 
+from bot.drills.service import DrillService
 from bot.interview.service import InterviewService
+from bot.web.drill_render import history_rows
 from bot.web.errors import guarded
 from bot.web.page import Page
 from bot.web.reports import progress_frame
 
-NO_HISTORY = "No past sessions for this candidate key yet."
+NO_HISTORY = "No past sessions or drills for this candidate key yet."
+DRILL_HEADERS = ["started", "drill", "title", "difficulty", "score", "result"]
 
 
 class HistoryTab:
-    """Past sessions for the candidate key (the same key as in the resume link)."""
+    """Past sessions and drills for the candidate key (the same key as in the resume link)."""
 
-    def __init__(self, service: InterviewService, page: Page) -> None:
+    def __init__(self, service: InterviewService, page: Page, drills: DrillService | None = None) -> None:
         self.service = service
+        self.drills = drills
         self.page = page
         self.error_output = page.banner
 
@@ -31,21 +35,26 @@ class HistoryTab:
             self.plot = gr.LinePlot(
                 x="session", y="score", color="dimension", y_lim=[0, 5], label="Progress by dimension"
             )
+            self.drill_table = gr.Dataframe(
+                headers=DRILL_HEADERS, interactive=False, label="Drills (score: share of points, or the latest kappa)"
+            )
 
     def wire(self) -> None:
         """Connect the handlers."""
-        outputs = [self.table, self.plot, self.page.candidate, self.page.banner]
+        outputs = [self.table, self.plot, self.drill_table, self.page.candidate, self.page.banner]
         self.history_btn.click(self.on_history, self.candidate_box, outputs, api_visibility="private")
 
     @guarded
     def on_history(self, candidate: str) -> dict[Any, Any]:
-        """List past sessions and plot progress."""
+        """List past sessions and plot progress; list the drills beside them."""
         key = (candidate or "").strip()
         items = self.service.history(key) if key else []
+        drills = self.drills.history(key) if key and self.drills is not None else []
         rows = [[h["started"][:16], h["role"], h["domain"] or "", h["overall"], bool(h["finished"])] for h in items]
         return {
             self.table: rows,
             self.plot: progress_frame(items),
+            self.drill_table: history_rows(drills),
             self.page.candidate: candidate,
-            self.page.banner: "" if items else NO_HISTORY,
+            self.page.banner: "" if items or drills else NO_HISTORY,
         }

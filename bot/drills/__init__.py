@@ -1,0 +1,1 @@
+"""Exact-graded drills: launch-decision data cases and "be the rater" calibration."""
