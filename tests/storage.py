@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -10,13 +11,17 @@ import pytest
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.pool import NullPool
 
+from bot.coaching.attempts import start_attempt_record
 from bot.config import get_settings
-from bot.migrate import forget_migrations
-from bot.models import utc_now
-from bot.store import Store, make_store
+from bot.storage.migrations import forget_migrations
+from bot.storage.models import Assignment, utc_now
+from bot.storage.store import Store, make_store
 
 BACKENDS = ["sqlite", "postgres"]
-NO_POSTGRES = 'TEST_DATABASE_URL is not set; run `eval "$(.ci/pg-setup.sh)"` to test PostgreSQL too'
+NO_POSTGRES = (
+    "PostgreSQL backend not tested: TEST_DATABASE_URL is unset (CI sets it). To enable: "
+    '`apt-get install postgresql`, then as root `eval "$(.ci/pg-setup.sh)"` before pytest'
+)
 
 
 def empty_postgres(url: str) -> None:
@@ -76,3 +81,21 @@ def critique(overall: float, **dimensions: float) -> dict[str, Any]:
         d: dimensions.get(d, overall) for d in ("evaluation", "failure_modes", "product_judgment", "communication")
     }
     return {"overall": overall, "dimensions": scores, "strengths": [], "gaps": [], "follow_up": "", "source": "offline"}
+
+
+def take_attempt(
+    store: Store,
+    assignment: Assignment,
+    name: str = "Ada",
+    scores: tuple[float, ...] = (3.0, 4.0),
+    email: str | None = None,
+) -> tuple[str, list[int]]:
+    """A candidate attempt with one critiqued answer per score; returns (session_id, turn ids)."""
+    session_id = secrets.token_urlsafe(16)
+    start_attempt_record(store, assignment, name, email, session_id)
+    turn_ids = []
+    for n, score in enumerate(scores):
+        turn = store.add_turn(session_id, "answer", f"Question {n}?", f"My answer {n}", f"q{n}")
+        store.attach_critique(turn, critique(score))
+        turn_ids.append(turn)
+    return session_id, turn_ids

@@ -3,11 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select, update
 
-from bot import coach as coaching
-from bot import coach_reports
+from bot.coaching import accounts, assignments, reviews
+from bot.coaching import reports as coach_reports
+from bot.coaching.attempts import start_attempt
 from bot.errors import CoachError
-from bot.session import Coach
+from bot.interview.service import InterviewService
+from bot.storage.models import Assignment, InterviewSession
 
 CUSTOM = {
     "text": "Our clinic wants an AI that drafts replies to patient portal messages. How would you roll it out safely?",
@@ -30,11 +33,11 @@ ANSWER = (
 
 @pytest.fixture
 def setup():
-    coach_app = Coach()
+    coach_app = InterviewService()
     store = coach_app.store
-    owner = coaching.add_coach(store, "lead@example.com", "a long enough password")
-    other = coaching.add_coach(store, "other@example.com", "another long password")
-    assignment = coaching.create_assignment(
+    owner = accounts.add_coach(store, "lead@example.com", "a long enough password")
+    other = accounts.add_coach(store, "other@example.com", "another long password")
+    assignment = assignments.create_assignment(
         store, owner, "Week 3: patient messaging", "vertical", "healthcare", ["domain-regulation"], 2, 2, 300,
         datetime.now(UTC) + timedelta(days=7), [CUSTOM],
     )  # fmt: skip
@@ -44,16 +47,16 @@ def setup():
 def test_candidate_attempt_follows_the_assignment(setup):
     coach_app, owner, other, assignment = setup
     with pytest.raises(CoachError, match="name"):
-        coach_app.start(assignment=assignment.code, candidate_name="  ")
-    first = coach_app.start(assignment=assignment.code, candidate_name="Ada <b>L</b>", candidate_email="ada@x.org")
+        start_attempt(coach_app, assignment.code, "  ")
+    first = start_attempt(coach_app, assignment.code, "Ada <b>L</b>", "ada@x.org")
     assert first.prompt == CUSTOM["text"] and first.total == 2 and first.time_limit_s == 300
     view = coach_app.view(first.session_id)
-    assert view["role"] == "vertical" and view["domain"] == "healthcare"
+    assert view.role == "vertical" and view.domain == "healthcare"
     result = coach_app.submit(first.session_id, ANSWER)
-    assert result.critique["question_id"] == view["asked"][0] and result.critique["overall"] >= 3
+    assert result.critique.question_id == view.asked[0] and result.critique.overall >= 3
     while not result.done:
         result = coach_app.submit(result.session_id, ANSWER + f" ({len(result.messages)})")
-    second_question = coach_app.bank.by_id[coach_app.view(first.session_id)["asked"][1]]
+    second_question = coach_app.bank.by_id[coach_app.view(first.session_id).asked[1]]
     assert second_question.domain == "healthcare"
 
     rows = coach_reports.attempts(coach_app.store, owner, assignment.id)
@@ -62,7 +65,7 @@ def test_candidate_attempt_follows_the_assignment(setup):
         coach_reports.attempts(coach_app.store, other, assignment.id)
 
     turn = coach_app.store.turns(first.session_id)[0]
-    coaching.review(coach_app.store, owner, turn.id, dimension="evaluation", score=5, comment="Great sampling plan")
+    reviews.review(coach_app.store, owner, turn.id, dimension="evaluation", score=5, comment="Great sampling plan")
     own = coach_reports.candidate_results(coach_app.store, first.session_id)
     assert "Great sampling plan" in str(own) and "coach lead@example.com" in str(own)
 
@@ -70,12 +73,18 @@ def test_candidate_attempt_follows_the_assignment(setup):
 def test_expired_and_unknown_codes_are_refused(setup):
     coach_app, owner, _, _ = setup
     with pytest.raises(CoachError, match="not valid"):
-        coach_app.start(assignment="nope", candidate_name="Bo")
-    past = coaching.create_assignment(
-        coach_app.store, owner, "Old", "feature", None, [], 1, 1, None, datetime.now(UTC) + timedelta(seconds=2)
+        start_attempt(coach_app, "nope", "Bo")
+    closing = assignments.create_assignment(
+        coach_app.store, owner, "Old", "feature", None, [], 1, 1, None, datetime.now(UTC) + timedelta(days=1)
     )
-    import time
-
-    time.sleep(2.5)
-    with pytest.raises(CoachError, match="closed"):
-        coach_app.start(assignment=past.code, candidate_name="Bo")
+    with coach_app.store.session() as db:  # the due date passes: move it rather than wait for it
+        db.execute(
+            update(Assignment).where(Assignment.id == closing.id).values(due=datetime(2025, 1, 2, 9, 30, tzinfo=UTC))
+        )
+    with pytest.raises(CoachError, match="^this assignment closed on 02 January 2025 at 09:30 UTC$"):
+        start_attempt(coach_app, closing.code, "Bo")
+    with coach_app.store.session() as db:
+        attempts = db.scalar(
+            select(func.count()).select_from(InterviewSession).where(InterviewSession.assignment_id == closing.id)
+        )
+    assert attempts == 0

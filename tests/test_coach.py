@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import coach as coaching
-from bot.coach_reports import (
+from bot.coaching import accounts, assignments, reviews
+from bot.coaching.attempts import start_attempt_record
+from bot.coaching.reports import (
     attempts,
-    attempts_html,
     candidate_results,
     cohort_scores,
     export_csv,
@@ -20,14 +20,14 @@ from bot.coach_reports import (
     list_assignments,
     safe_cell,
     transcript,
-    transcript_html,
 )
+from bot.content.questions import Question
 from bot.errors import CoachError
-from bot.models import Assignment, Coach, InterviewSession, Review, SignInAttempt, Turn, utc_now
-from bot.questions import Question
-from tests.storage import BACKENDS, assignment_fields, critique, fresh_store
+from bot.storage.models import Assignment, CoachAccount, InterviewSession, Review, SignInAttempt, Turn, utc_now
+from tests.storage import BACKENDS, assignment_fields, critique, fresh_store, take_attempt
 
 PASSWORD = "correct horse battery"
+pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
 
 
 @pytest.fixture(params=BACKENDS)
@@ -37,60 +37,48 @@ def store(request, monkeypatch):
 
 @pytest.fixture
 def two_coaches(store):
-    return coaching.add_coach(store, "a@coach.test", PASSWORD), coaching.add_coach(store, "b@coach.test", PASSWORD)
-
-
-def take(store, assignment, name="Ada", scores=(3.0, 4.0), email=None):
-    """A candidate attempt with one critiqued answer per score; returns (session_id, turn ids)."""
-    session_id = secrets.token_urlsafe(16)
-    coaching.start_attempt_record(store, assignment, name, email, session_id)
-    turn_ids = []
-    for n, score in enumerate(scores):
-        turn = store.add_turn(session_id, "answer", f"Question {n}?", f"My answer {n}", f"q{n}")
-        store.attach_critique(turn, critique(score))
-        turn_ids.append(turn)
-    return session_id, turn_ids
+    return accounts.add_coach(store, "a@coach.test", PASSWORD), accounts.add_coach(store, "b@coach.test", PASSWORD)
 
 
 # ------------------------------------------------------------------ accounts and sign-in
 
 
 def test_password_is_stored_as_argon2_hash(store):
-    coach = coaching.add_coach(store, " Coach@Example.ORG ", PASSWORD)
+    coach = accounts.add_coach(store, " Coach@Example.ORG ", PASSWORD)
     with store.session() as db:
-        stored = db.scalar(select(Coach.password_hash).where(Coach.id == coach.id))
+        stored = db.scalar(select(CoachAccount.password_hash).where(CoachAccount.id == coach.id))
     assert coach.email == "coach@example.org"
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     with pytest.raises(CoachError, match="already exists"):
-        coaching.add_coach(store, "coach@example.org", PASSWORD)
+        accounts.add_coach(store, "coach@example.org", PASSWORD)
     with pytest.raises(CoachError, match="at least 10"):
-        coaching.add_coach(store, "other@example.org", "short")
+        accounts.add_coach(store, "other@example.org", "short")
     with pytest.raises(CoachError, match="not a valid email"):
-        coaching.add_coach(store, "not-an-email", PASSWORD)
+        accounts.add_coach(store, "not-an-email", PASSWORD)
 
 
 def test_sign_in_ok_and_generic_failures(store):
-    coaching.add_coach(store, "coach@example.org", PASSWORD)
-    assert coaching.sign_in(store, "COACH@example.org", PASSWORD, "ip-1").email == "coach@example.org"
+    accounts.add_coach(store, "coach@example.org", PASSWORD)
+    assert accounts.sign_in(store, "COACH@example.org", PASSWORD, "ip-1").email == "coach@example.org"
     with pytest.raises(CoachError) as wrong:
-        coaching.sign_in(store, "coach@example.org", "wrong password!", "ip-1")
+        accounts.sign_in(store, "coach@example.org", "wrong password!", "ip-1")
     with pytest.raises(CoachError) as unknown:
-        coaching.sign_in(store, "nobody@example.org", PASSWORD, "ip-1")
+        accounts.sign_in(store, "nobody@example.org", PASSWORD, "ip-1")
     assert str(wrong.value) == str(unknown.value) == "wrong email or password"
     assert PASSWORD not in str(wrong.value)
 
 
 def test_sign_in_rate_limited_per_email_and_client(store):
-    coaching.add_coach(store, "coach@example.org", PASSWORD)
+    accounts.add_coach(store, "coach@example.org", PASSWORD)
     for _ in range(5):
         with pytest.raises(CoachError, match="wrong email or password"):
-            coaching.sign_in(store, "coach@example.org", "guess guess guess", "ip-1")
+            accounts.sign_in(store, "coach@example.org", "guess guess guess", "ip-1")
     with pytest.raises(CoachError, match=r"too many sign-in attempts; try again in 15 minutes"):
-        coaching.sign_in(store, "coach@example.org", PASSWORD, "ip-1")  # even the right password waits
-    assert coaching.sign_in(store, "coach@example.org", PASSWORD, "ip-2").email == "coach@example.org"
+        accounts.sign_in(store, "coach@example.org", PASSWORD, "ip-1")  # even the right password waits
+    assert accounts.sign_in(store, "coach@example.org", PASSWORD, "ip-2").email == "coach@example.org"
     with store.session() as db:  # the failures age out of the window
         db.execute(update(SignInAttempt).values(created=utc_now() - timedelta(minutes=16)))
-    assert coaching.sign_in(store, "coach@example.org", PASSWORD, "ip-1").email == "coach@example.org"
+    assert accounts.sign_in(store, "coach@example.org", PASSWORD, "ip-1").email == "coach@example.org"
     with store.session() as db:
         keys = list(db.scalars(select(SignInAttempt.key)))
     assert all("coach@example.org" not in k and "ip-1" not in k for k in keys)
@@ -98,14 +86,14 @@ def test_sign_in_rate_limited_per_email_and_client(store):
 
 def test_hugging_face_coaches_need_the_allow_list(store):
     with pytest.raises(CoachError, match="COACH_ALLOWLIST"):
-        coaching.coach_for_hf_user(store, "mallory", ["alice"])
-    first = coaching.coach_for_hf_user(store, "Alice", ["alice", "bob@x.org"])
-    again = coaching.coach_for_hf_user(store, "Alice", ["alice"])
+        accounts.coach_for_hf_user(store, "mallory", ["alice"])
+    first = accounts.coach_for_hf_user(store, "Alice", ["alice", "bob@x.org"])
+    again = accounts.coach_for_hf_user(store, "Alice", ["alice"])
     assert first.id == again.id and first.password_hash is None
-    by_email = coaching.coach_for_hf_user(store, "bobby", ["bob@x.org"], email="bob@x.org")
+    by_email = accounts.coach_for_hf_user(store, "bobby", ["bob@x.org"], email="bob@x.org")
     assert by_email.email == "bob@x.org" and by_email.username == "bobby"
     with pytest.raises(CoachError, match="wrong email or password"):
-        coaching.sign_in(store, first.email, "", "ip")  # no password account to guess
+        accounts.sign_in(store, first.email, "", "ip")  # no password account to guess
 
 
 def test_allow_list_setting_reads_comma_separated_env(monkeypatch):
@@ -140,29 +128,37 @@ def test_allow_list_setting_reads_comma_separated_env(monkeypatch):
     ],
 )
 def test_assignment_validation(store, overrides, message):
-    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
+    coach = accounts.add_coach(store, "a@coach.test", PASSWORD)
     with pytest.raises(CoachError, match=message):
-        coaching.create_assignment(store, coach, **assignment_fields(**overrides))
+        assignments.create_assignment(store, coach, **assignment_fields(**overrides))
 
 
-def test_share_codes_are_long_unique_and_linkable(store):
-    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
-    codes = {secrets.token_urlsafe(coaching.CODE_BYTES) for _ in range(1000)}
-    assert len(codes) == 1000 and min(map(len, codes)) >= 32  # 24 bytes: 192 bits
-    made = [coaching.create_assignment(store, coach, **assignment_fields()) for _ in range(20)]
-    assert len({a.code for a in made}) == 20 and all(len(a.code) >= 32 for a in made)
-    link = coaching.share_link("https://coach.example/", made[0])
+def test_share_codes_are_long_unique_and_linkable(store, monkeypatch):
+    coach = accounts.add_coach(store, "a@coach.test", PASSWORD)
+    asked_for: list[int] = []
+
+    def token_urlsafe(nbytes):
+        asked_for.append(nbytes)
+        return real_token_urlsafe(nbytes)
+
+    real_token_urlsafe = secrets.token_urlsafe
+    monkeypatch.setattr(assignments.secrets, "token_urlsafe", token_urlsafe)
+    made = [assignments.create_assignment(store, coach, **assignment_fields()) for _ in range(20)]
+    assert asked_for == [24] * 20  # 192 random bits per code, from the secrets module
+    assert len({a.code for a in made}) == 20 and all(assignments.CODE_PATTERN.match(a.code) for a in made)
+    assert all(len(a.code) == 32 for a in made)
+    link = assignments.share_link("https://coach.example/", made[0])
     assert link == f"https://coach.example/?assignment={made[0].code}"
-    assert coaching.open_assignment(store, made[0].code).id == made[0].id
+    assert assignments.open_assignment(store, made[0].code).id == made[0].id
     assert made[0].custom_questions[0]["id"] == f"asg{made[0].id}-q1"
 
 
 def test_bad_and_closed_links_are_explained(store):
-    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
-    assignment = coaching.create_assignment(store, coach, **assignment_fields())
+    coach = accounts.add_coach(store, "a@coach.test", PASSWORD)
+    assignment = assignments.create_assignment(store, coach, **assignment_fields())
     for code in ("", "abc", "'; DROP TABLE sessions; --", secrets.token_urlsafe(24)):
         with pytest.raises(CoachError, match="this assignment link is not valid"):
-            coaching.open_assignment(store, code)
+            assignments.open_assignment(store, code)
     with store.session() as db:
         db.execute(
             update(Assignment)
@@ -170,25 +166,25 @@ def test_bad_and_closed_links_are_explained(store):
             .values(due=utc_now().replace(year=2024, month=3, day=5, hour=17, minute=0))
         )
     with pytest.raises(CoachError, match="this assignment closed on 05 March 2024 at 17:00 UTC"):
-        coaching.open_assignment(store, assignment.code)
+        assignments.open_assignment(store, assignment.code)
 
 
 def test_custom_questions_become_bank_questions(store):
-    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
-    assignment = coaching.create_assignment(store, coach, **assignment_fields())
-    settings = coaching.interview_settings(assignment)
-    assert settings["time_limit_s"] == 1800 and settings["skill_focus"] == ["evaluation", "failure-modes"]
-    [question] = settings["custom_questions"]
+    coach = accounts.add_coach(store, "a@coach.test", PASSWORD)
+    assignment = assignments.create_assignment(store, coach, **assignment_fields())
+    plan = assignments.interview_plan(assignment)
+    assert plan.time_limit_s == 1800 and plan.focus == ["evaluation", "failure-modes"]
+    [question] = plan.custom
     assert isinstance(question, Question) and question.id == f"asg{assignment.id}-q1" and question.follow_ups
 
 
 def test_attempt_needs_a_name(store):
-    coach = coaching.add_coach(store, "a@coach.test", PASSWORD)
-    assignment = coaching.create_assignment(store, coach, **assignment_fields())
+    coach = accounts.add_coach(store, "a@coach.test", PASSWORD)
+    assignment = assignments.create_assignment(store, coach, **assignment_fields())
     for bad in ("", "   ", "x" * 81):
         with pytest.raises(CoachError, match="1 to 80 characters"):
-            coaching.start_attempt_record(store, assignment, bad, None, "s1")
-    row = coaching.start_attempt_record(store, assignment, "  Ada Lovelace ", "ADA@example.org", "s1")
+            start_attempt_record(store, assignment, bad, None, "s1")
+    row = start_attempt_record(store, assignment, "  Ada Lovelace ", "ADA@example.org", "s1")
     assert (row.candidate_name, row.candidate_email, row.assignment_id) == (
         "Ada Lovelace",
         "ada@example.org",
@@ -201,8 +197,8 @@ def test_attempt_needs_a_name(store):
 
 def test_coaches_only_see_their_own_assignments_and_attempts(store, two_coaches):
     coach_a, coach_b = two_coaches
-    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
-    session_id, [turn_id, _] = take(store, assignment)
+    assignment = assignments.create_assignment(store, coach_a, **assignment_fields())
+    session_id, [turn_id, _] = take_attempt(store, assignment)
     assert [a["id"] for a in list_assignments(store, coach_a)] == [assignment.id]
     assert list_assignments(store, coach_b) == []
     for call in (
@@ -211,9 +207,9 @@ def test_coaches_only_see_their_own_assignments_and_attempts(store, two_coaches)
         lambda: cohort_scores(store, coach_b, assignment.id),
         lambda: export_csv(store, coach_b, assignment.id),
         lambda: export_json(store, coach_b, assignment.id),
-        lambda: coaching.review(store, coach_b, turn_id, score=1),
+        lambda: reviews.review(store, coach_b, turn_id, score=1),
         lambda: attempts(store, coach_a, 999_999),  # missing and foreign look the same
-        lambda: coaching.review(store, coach_a, 999_999, score=1),
+        lambda: reviews.review(store, coach_a, 999_999, score=1),
     ):
         with pytest.raises(CoachError, match="^not found$"):
             call()
@@ -223,10 +219,10 @@ def test_coaches_only_see_their_own_assignments_and_attempts(store, two_coaches)
 
 def test_candidate_results_hold_only_their_own_attempt(store, two_coaches):
     coach_a, _ = two_coaches
-    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
-    mine, [my_turn, _] = take(store, assignment, "Ada")
-    take(store, assignment, "Grace", scores=(1.0,))
-    coaching.review(store, coach_a, my_turn, "evaluation", 5, "Great sample design")
+    assignment = assignments.create_assignment(store, coach_a, **assignment_fields())
+    mine, [my_turn, _] = take_attempt(store, assignment, "Ada")
+    take_attempt(store, assignment, "Grace", scores=(1.0,))
+    reviews.review(store, coach_a, my_turn, "evaluation", 5, "Great sample design")
     results = candidate_results(store, mine)
     assert results["attempt"]["candidate_name"] == "Ada"
     assert [t["answer"] for t in results["turns"]] == ["My answer 0", "My answer 1"]
@@ -241,13 +237,13 @@ def test_candidate_results_hold_only_their_own_attempt(store, two_coaches):
 
 def test_reviews_are_kept_with_who_and_when_and_override_scores(store, two_coaches):
     coach_a, _ = two_coaches
-    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
-    session_id, [first, second] = take(store, assignment, scores=(3.0, 4.0))
+    assignment = assignments.create_assignment(store, coach_a, **assignment_fields())
+    session_id, [first, second] = take_attempt(store, assignment, scores=(3.0, 4.0))
     store.attach_critique(second, {**critique(4.0), "source": "llm:gpt-4o-mini"})
-    coaching.review(store, coach_a, first, "evaluation", 1)
-    coaching.review(store, coach_a, first, "evaluation", 5, "on reflection, strong")
-    coaching.review(store, coach_a, first, None, 2)
-    coaching.review(store, coach_a, first, comment="needs a rollback plan")
+    reviews.review(store, coach_a, first, "evaluation", 1)
+    reviews.review(store, coach_a, first, "evaluation", 5, "on reflection, strong")
+    reviews.review(store, coach_a, first, None, 2)
+    reviews.review(store, coach_a, first, comment="needs a rollback plan")
     for bad, message in (
         ({"score": 6}, "1 to 5"),
         ({"dimension": "charisma", "score": 3}, "unknown dimension"),
@@ -255,7 +251,7 @@ def test_reviews_are_kept_with_who_and_when_and_override_scores(store, two_coach
         ({}, "a score, a comment, or both"),
     ):
         with pytest.raises(CoachError, match=message):
-            coaching.review(store, coach_a, first, **bad)
+            reviews.review(store, coach_a, first, **bad)
     with store.session() as db:
         kept = list(db.scalars(select(Review).where(Review.turn_id == first).order_by(Review.id)))
     assert [(r.dimension, r.score) for r in kept] == [("evaluation", 1), ("evaluation", 5), (None, 2), (None, None)]
@@ -283,9 +279,9 @@ HOSTILE = ['=HYPERLINK("http://evil.test","x")', "+1", "-2", "@SUM(A1:A2)"]
 
 def test_exports_defeat_formula_injection_and_keep_html_as_text(store, two_coaches):
     coach_a, _ = two_coaches
-    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
+    assignment = assignments.create_assignment(store, coach_a, **assignment_fields())
     for name in [*HOSTILE, "<script>alert(1)</script>"]:
-        take(store, assignment, name=name, scores=(3.0,))
+        take_attempt(store, assignment, name=name, scores=(3.0,))
     text = export_csv(store, coach_a, assignment.id)
     rows = list(csv.DictReader(io.StringIO(text)))
     names = [r["candidate_name"] for r in rows]
@@ -297,14 +293,11 @@ def test_exports_defeat_formula_injection_and_keep_html_as_text(store, two_coach
     assert document["attempts"][-1]["candidate_name"] == "<script>alert(1)</script>"
     for exported in (text, json.dumps(document)):
         assert assignment.code not in exported and "argon2" not in exported and "password" not in exported
-    rows_view = attempts(store, coach_a, assignment.id)
-    page = attempts_html(rows_view) + transcript_html(transcript(store, coach_a, rows_view[-1]["attempt_id"]))
-    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_exports_of_an_empty_assignment(store, two_coaches):
     coach_a, _ = two_coaches
-    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
+    assignment = assignments.create_assignment(store, coach_a, **assignment_fields())
     assert export_csv(store, coach_a, assignment.id).splitlines() == [
         "attempt_id,candidate_name,candidate_email,started,finished,answers,overall,evaluation,failure_modes,"
         "product_judgment,communication"
@@ -318,7 +311,7 @@ def test_exports_of_an_empty_assignment(store, two_coaches):
 
 def test_thirty_candidates_at_once(store, two_coaches):
     coach_a, _ = two_coaches
-    assignment = coaching.create_assignment(store, coach_a, **assignment_fields())
+    assignment = assignments.create_assignment(store, coach_a, **assignment_fields())
     errors: list[BaseException] = []
     start = threading.Barrier(30)
 
@@ -326,7 +319,7 @@ def test_thirty_candidates_at_once(store, two_coaches):
         try:
             start.wait()
             session_id = f"s-{n}-{secrets.token_hex(4)}"
-            coaching.start_attempt_record(store, assignment, f"Candidate {n}", None, session_id)
+            start_attempt_record(store, assignment, f"Candidate {n}", None, session_id)
             for q in range(3):
                 turn = store.add_turn(session_id, "answer", f"Q{q}", f"answer {q}", f"q{q}")
                 store.attach_critique(turn, critique(3.0))
@@ -352,10 +345,10 @@ def test_thirty_candidates_at_once(store, two_coaches):
 def test_coach_add_command(monkeypatch, capsys):
     answers = iter([PASSWORD, PASSWORD, PASSWORD, "different password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
-    assert coaching.coach_add_command("new@coach.test", None) == 0
+    assert accounts.coach_add_command("new@coach.test", None) == 0
     out = capsys.readouterr().out
     assert out.strip() == "added coach new@coach.test; they can sign in on the Coach tab" and PASSWORD not in out
     with pytest.raises(CoachError, match="passwords differ"):
-        coaching.coach_add_command("other@coach.test", None)
+        accounts.coach_add_command("other@coach.test", None)
     with pytest.raises(CoachError, match="already exists"):
-        coaching.coach_add_command("new@coach.test", PASSWORD)
+        accounts.coach_add_command("new@coach.test", PASSWORD)

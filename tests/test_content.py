@@ -9,6 +9,7 @@ from bot.config import PROJECT_ROOT
 
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference" / "ai-pm-role-guide.txt"
 RUN = 6  # words in a row that may not match the article
+pytestmark = pytest.mark.without_index
 
 
 def _ngrams(text: str, n: int) -> set[tuple[str, ...]]:

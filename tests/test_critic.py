@@ -5,11 +5,12 @@ import sys
 import pytest
 
 from bot import Critique, critique
-from bot.calibration import figures, load_figures, load_labelled
 from bot.config import get_settings
-from bot.guard import find_injections
-from bot.questions import load_bank
-from bot.rubric import DIMENSIONS, load_rubric
+from bot.content.questions import load_bank
+from bot.content.rubric import load_rubric
+from bot.content.vocabulary import DIMENSIONS
+from bot.critic.calibration import figures, load_figures, load_labelled
+from bot.critic.guard import find_injections
 
 
 @pytest.fixture(scope="module")
@@ -36,21 +37,42 @@ def test_calibration_set_is_big_balanced_and_split():
         assert 1 <= item.grade["overall"] <= 5 and set(DIMENSIONS) <= set(item.grade)
 
 
+# The targets the critic is held to (the README's calibration table), not the figures it happens to reach today.
+TARGET_SPEARMAN = 0.8  # overall vs hand grade
+TARGET_ONE_SIDED = 0.8  # one-sided answers whose strong dimension scores at least a point above the weak one
+TARGET_ADVERSARIAL_MAX = 2.0  # no adversarial answer above the cap
+TARGET_ABOVE_BASELINE = 0.15  # Spearman points over the cosine-similarity baseline
+# How far the committed figures (README, app) may drift from a fresh measurement before they must be
+# re-published with `python -m bot eval --write`: about one answer's worth on each measure.
+TOLERANCE = {"spearman_overall": 0.03, "pearson_overall": 0.03, "mean_abs_error": 0.05, "one_sided_rate": 0.07}
+
+
+def ratio(text: object) -> tuple[int, int]:
+    hits, total = map(int, str(text).split("/"))
+    return hits, total
+
+
 def test_agreement_with_hand_grades_on_the_test_split(test_figures):
-    assert test_figures["answers"] >= 20
-    assert test_figures["spearman_overall"] >= 0.8
-    strong, pairs = map(int, str(test_figures["strong_above_generic"]).split("/"))
-    assert pairs > 0 and strong == pairs
-    assert test_figures["one_sided_rate"] >= 0.8
-    assert test_figures["adversarial_max"] <= 2
-    assert test_figures["spearman_overall"] > test_figures["baseline_cosine_spearman"] + 0.15
+    assert test_figures["answers"] == 40 and test_figures["adversarial_count"] == 8
+    assert test_figures["spearman_overall"] >= TARGET_SPEARMAN
+    strong, pairs = ratio(test_figures["strong_above_generic"])
+    assert pairs == 8 and strong == pairs
+    assert test_figures["one_sided_rate"] >= TARGET_ONE_SIDED
+    assert test_figures["adversarial_max"] <= TARGET_ADVERSARIAL_MAX
+    assert test_figures["spearman_overall"] >= test_figures["baseline_cosine_spearman"] + TARGET_ABOVE_BASELINE
 
 
 def test_published_figures_match_a_fresh_measurement(test_figures):
     published = load_figures(get_settings())
     assert published is not None, "run `python -m bot eval --write`"
-    for key in ("spearman_overall", "strong_above_generic", "one_sided_separated", "adversarial_max"):
-        assert published[key] == test_figures[key]
+    stale = "the published figures drifted from the critic: run `python -m bot eval --write`"
+    assert published["answers"] == test_figures["answers"], stale
+    for key, tolerance in TOLERANCE.items():
+        assert published[key] == pytest.approx(test_figures[key], abs=tolerance), (key, stale)
+    for key in ("strong_above_generic", "one_sided_separated"):
+        (published_hits, published_total), (hits, total) = ratio(published[key]), ratio(test_figures[key])
+        assert published_total == total and abs(published_hits - hits) <= 1, (key, stale)
+    assert published["adversarial_max"] == pytest.approx(test_figures["adversarial_max"], abs=0.2), stale
 
 
 QUESTION = load_bank(get_settings().questions_dir).by_id["fea-001"]
@@ -61,7 +83,10 @@ def test_critique_shape_and_content():
     result = critique(QUESTION.text, STRONG, "feature")
     assert isinstance(result, Critique)
     assert set(result.dimensions) == set(DIMENSIONS)
-    assert all(1 <= s <= 5 for s in result.dimensions.values()) and 1 <= result.overall <= 5
+    assert (
+        result.overall == result.offline_overall == load_rubric(get_settings().rubric_path).overall(result.dimensions)
+    )
+    assert result.flags == [] and result.notices == []
     assert result.source == "offline" and result.question_id == "fea-001"
     assert result.strengths and all('you said "' in s for s in result.strengths)
     said = [s.split('you said "', 1)[1].split('", which covers')[0].rstrip(".") for s in result.strengths]
@@ -143,8 +168,9 @@ def test_cli_critique_json_and_empty_answer():
     ok = _cli("critique", "--role", "feature", "--question", QUESTION.text, "--json", stdin=STRONG)
     assert ok.returncode == 0, ok.stderr
     data = json.loads(ok.stdout)
-    assert 1 <= data["overall"] <= 5
-    assert all(1 <= data["dimensions"][d] <= 5 for d in ("evaluation", "failure_modes"))
+    in_process = critique(QUESTION.text, STRONG, "feature")
+    assert data["overall"] == in_process.overall and data["dimensions"] == in_process.dimensions
+    assert data["question_id"] == "fea-001"
     for blank in ("", "   \n\t "):
         bad = _cli("critique", "--role", "feature", "--question", QUESTION.text, stdin=blank)
         assert bad.returncode == 2 and "Traceback" not in bad.stderr

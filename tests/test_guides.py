@@ -2,12 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT, ROLES
+from bot.config import PROJECT_ROOT
+from bot.content.guides import chunk_guide, load_guide, load_guides
+from bot.content.vocabulary import ROLES, TOPICS
 from bot.errors import CoachError
-from bot.guides import TOPICS, chunk_guide, load_guide, load_guides
-from bot.tokens import count_tokens
+from bot.llm.tokens import count_tokens
 
 GUIDES = PROJECT_ROOT / "knowledge" / "guides"
+pytestmark = pytest.mark.without_index
 
 
 def test_every_topic_has_a_substantial_guide():

@@ -11,12 +11,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.config import PROJECT_ROOT, get_settings
-from bot.migrate import alembic_config, forget_migrations, head_revision
-from bot.models import Base
-from bot.store import make_store
+from bot.storage.migrations import alembic_config, forget_migrations, head_revision
+from bot.storage.models import Base
+from bot.storage.store import make_store
 from tests.storage import BACKENDS, NO_POSTGRES, empty_postgres, fresh_store
 
-ALL_TABLES = {"sessions", "turns", "coaches", "assignments", "reviews", "sign_in_attempts", "alembic_version"}
+pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
+ALL_TABLES = {"sessions", "turns", "coaches", "assignments", "reviews", "sign_in_attempts", "drills", "alembic_version"}
 
 # The schema `Base.metadata.create_all` made before migrations existed (copied from such a database).
 LEGACY_SQLITE = """
@@ -73,7 +74,7 @@ def test_a_database_from_before_migrations_is_upgraded_in_place(data_dir):
         assert MigrationContext.configure(connection).get_current_revision() == head_revision()
 
 
-STARTER = "from bot.config import get_settings; from bot.store import make_store; make_store(get_settings())"
+STARTER = "from bot.config import get_settings; from bot.storage.store import make_store; make_store(get_settings())"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

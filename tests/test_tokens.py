@@ -4,7 +4,9 @@ from importlib import resources
 
 import pytest
 
-from bot import tokens
+from bot.llm import tokens
+
+pytestmark = pytest.mark.without_index
 
 
 def test_encoding_is_the_bundled_cl100k_and_needs_no_network(monkeypatch):

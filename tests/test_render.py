@@ -1,0 +1,54 @@
+"""What the app renders from candidate, coach and guide text is inert HTML."""
+
+import pytest
+
+from bot.coaching import accounts, assignments
+from bot.coaching.reports import attempts, transcript
+from bot.critic.model import Citation, Critique
+from bot.web.render import critique_card
+from tests.storage import assignment_fields, fresh_store, take_attempt
+
+pytestmark = pytest.mark.without_index
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def hostile_critique() -> Critique:
+    return Critique(
+        overall=3.2,
+        dimensions={"evaluation": 4.0, "failure_modes": 2.0, "product_judgment": 3.0, "communication": 3.5},
+        strengths=[f"you said {HOSTILE}"],
+        gaps=[f"gap {HOSTILE}"],
+        follow_up=f"What about {HOSTILE}?",
+        follow_up_dimension="failure_modes",
+        stronger_answer=[f"step {HOSTILE}"],
+        citations=[
+            Citation(topic="evaluation", source=f"{HOSTILE}.md", heading=f"Heading {HOSTILE}", text=f"Text {HOSTILE}")
+        ],
+        notices=[f"notice {HOSTILE}"],
+    )
+
+
+def test_critique_card_escapes_the_citation_source():
+    card = critique_card(hostile_critique())
+    assert "&lt;img src=x onerror=alert(1)&gt;.md" in card
+    assert "<img" not in card
+
+
+def test_critique_card_escapes_every_text_field():
+    card = critique_card(hostile_critique(), notices=[f"top {HOSTILE}"])
+    for shown in ("you said", "gap", "What about", "step", "Heading", "Text", "notice", "top"):
+        assert f"{shown} &lt;img src=x onerror=alert(1)&gt;" in card, shown
+    assert "<img" not in card and "onerror=alert(1)>" not in card
+
+
+def test_coach_pages_keep_candidate_html_as_text(monkeypatch):
+    from bot.web.render import attempts_html, transcript_html
+
+    store = fresh_store("sqlite", monkeypatch)
+    coach = accounts.add_coach(store, "a@coach.test", "correct horse battery")
+    assignment = assignments.create_assignment(store, coach, **assignment_fields())
+    take_attempt(store, assignment, name="<script>alert(1)</script>", scores=(3.0,))
+    rows = attempts(store, coach, assignment.id)
+    page = attempts_html(rows) + transcript_html(transcript(store, coach, rows[0]["attempt_id"]))
+    assert "<script>" not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
