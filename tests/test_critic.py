@@ -19,12 +19,13 @@ def test_figures():
     return figures(settings, load_labelled(), "test")
 
 
+@pytest.mark.without_index
 def test_calibration_set_is_big_balanced_and_split():
     items = load_labelled()
     bank = load_bank(get_settings().questions_dir)
-    assert len(items) >= 60
-    test = [i for i in items if i.split == "test"]
-    assert len(test) * 3 >= len(items) - 1
+    fitted = [i for i in items if i.split in ("train", "test")]  # other splits (agentic) are measured on their own
+    test = [i for i in fitted if i.split == "test"]
+    assert len(fitted) >= 60 and len(test) * 3 >= len(fitted) - 1
     roles = {bank.by_id[i.question_id].role for i in items}
     domains = {bank.by_id[i.question_id].domain for i in items} - {None}
     assert roles == {"foundation", "platform", "feature", "vertical"} and domains == {"healthcare", "legal", "finance"}
