@@ -284,18 +284,14 @@ def state_of_session(app: App, out: dict[Any, Any]) -> str:
 def test_coach_signs_in_and_creates_an_assignment_in_the_browser(shared: App) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from bot.web.app import CSS
     from tests.test_browser import ARGS, CHROMIUM
-    from tests.test_ui import free_port, wait_until_up
+    from tests.test_ui import serve
 
     email = f"browser@{uuid.uuid4().hex[:8]}.example"
     accounts.add_coach(shared.store, email, PASSWORD)
     shared.ui.demo.queue(default_concurrency_limit=4)
-    port = free_port()
-    shared.ui.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    url = f"http://127.0.0.1:{port}/"
+    url = serve(shared.ui.demo)
     try:
-        wait_until_up(url)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page: Any = browser.new_page(viewport={"width": 1280, "height": 1600})

@@ -23,10 +23,10 @@ from bot.drills.rating import RaterSet
 from bot.drills.service import DrillService
 from bot.interview.service import InterviewService
 from bot.storage.models import DrillAttempt
-from bot.web.app import CSS, CoachApp
+from bot.web.app import CoachApp
 from bot.web.assignment_panel import DRILL_NOTICE
 from tests.test_drills import quiet_grader, right_answers
-from tests.test_ui import fake_request, free_port, wait_until_up
+from tests.test_ui import fake_request, serve
 
 WARNINGS = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request is a UserWarning
 HOSTILE = "<script>alert(1)</script>"
@@ -158,10 +158,7 @@ def client(built: CoachApp) -> Iterator[Any]:
     from gradio_client import Client
 
     built.demo.queue(default_concurrency_limit=8)
-    port = free_port()
-    built.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    url = f"http://127.0.0.1:{port}/"
-    wait_until_up(url)
+    url = serve(built.demo)
     yield Client(url, verbose=False)
     built.demo.close()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import socket
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -32,10 +32,14 @@ ANSWER = (
 WARNINGS = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request is a UserWarning
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def serve(demo: gr.Blocks) -> str:
+    """Launch `demo` on loopback and return its URL; Gradio binds the port itself (no bind-close-reuse race)."""
+    from bot.web.app import CSS
+
+    demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, css=CSS)
+    url = f"http://127.0.0.1:{demo.server_port}/"
+    wait_until_up(url)
+    return url
 
 
 def wait_until_up(url: str, timeout: float = 120.0) -> None:
@@ -63,14 +67,11 @@ def fake_request(**query: str) -> Any:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
     """The app served in-process on a free loopback port, on its own data folder."""
-    from bot.web.app import CSS, CoachApp
+    from bot.web.app import CoachApp
 
     built = CoachApp(InterviewService(Settings(data_dir=tmp_path_factory.mktemp("ui-data"))))
     built.demo.queue(default_concurrency_limit=16)
-    port = free_port()
-    built.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    url = f"http://127.0.0.1:{port}/"
-    wait_until_up(url)
+    url = serve(built.demo)
     yield built, url
     built.demo.close()
 
@@ -136,9 +137,13 @@ def test_unknown_session_and_bad_input_return_errors(client: Any) -> None:
     assert "empty" in client.predict(sid, "   ", api_name="/submit_answer")["error"]
 
 
-def test_page_with_unknown_session_still_serves(app: tuple[Any, str]) -> None:
-    with urllib.request.urlopen(app[1] + "?session=bogus&candidate=x", timeout=10) as response:
-        assert response.status == 200
+def test_page_with_a_hostile_session_serves_the_app_and_reflects_nothing(app: tuple[Any, str]) -> None:
+    hostile = "<script>window.__pwned=1</script>"
+    query = urllib.parse.urlencode({"session": hostile, "candidate": hostile})
+    with urllib.request.urlopen(f"{app[1]}?{query}", timeout=10) as response:
+        page = response.read().decode()
+    assert "AI PM mock-interview coach" in page and "Start interview" in page  # the app's own config is served
+    assert hostile not in page and "__pwned" not in page
 
 
 @WARNINGS

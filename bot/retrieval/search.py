@@ -76,9 +76,14 @@ class Retriever:
         self.bm25 = bm25s.BM25()
         self.bm25.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
 
+    @staticmethod
+    def _index_of(settings: Settings) -> tuple[str, ...]:
+        return (str(settings.chroma_host), str(settings.chroma_dir), settings.collection)
+
     @classmethod
     def for_settings(cls, settings: Settings) -> Retriever:
-        key = (str(settings.chroma_host), str(settings.chroma_dir), settings.collection)
+        """The process-wide retriever for this index and retrieval mode (hybrid or vector only)."""
+        key = (*cls._index_of(settings), str(settings.hybrid_retrieval))
         with cls._lock:
             if key not in cls._cache:
                 cls._cache[key] = cls(settings)
@@ -86,8 +91,10 @@ class Retriever:
 
     @classmethod
     def forget(cls, settings: Settings) -> None:
+        """Drop the retrievers of this index (after an ingest changed it), in both modes."""
         with cls._lock:
-            cls._cache.pop((str(settings.chroma_host), str(settings.chroma_dir), settings.collection), None)
+            for key in [k for k in cls._cache if k[:3] == cls._index_of(settings)]:
+                del cls._cache[key]
 
     def _lexical_ranks(self, query: str, allowed: set[str] | None) -> list[str]:
         tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
