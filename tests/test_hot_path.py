@@ -65,3 +65,20 @@ def test_an_edited_guide_is_picked_up_after_the_check_interval(tmp_path, monkeyp
     monkeypatch.setattr(index, "CHECK_EVERY_S", 0.0)
     report = index.ensure_index(settings)
     assert report is not None and [Path(source).name for source in report.replaced] == ["portfolio.md"]
+
+
+@pytest.mark.without_index
+def test_the_vector_cache_is_bounded_and_embeds_each_text_once(monkeypatch):
+    from bot.retrieval.embeddings import VectorCache, get_model
+
+    model = get_model()
+    counts: Counter = Counter()
+    count_calls(monkeypatch, counts, model, "embed")
+    cache = VectorCache(size=3)
+    texts = ["rater agreement", "a rollback plan", "slice by language", "cost per task", "a kill switch"]
+    first = cache(texts[:2] + texts[:2])  # repeats in one call are embedded once
+    again = cache(texts[:2])
+    assert counts["embed"] == 1 and (first[:2] == again).all() and (first[:2] == first[2:]).all()
+    cache(texts)
+    assert len(cache._vectors) == 3 and counts["embed"] == 2  # only the three new texts, in one batch
+    assert list(cache._vectors) == texts[2:]  # the least recently used went first

@@ -110,19 +110,18 @@ class VectorCache:
         """An (n, 384) array for `texts`; only texts not seen before are embedded, in one batched call."""
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
+        with self._lock:  # what this call needs, taken now, so a later eviction cannot take it away
+            found = {t: self._vectors[t] for t in dict.fromkeys(texts) if t in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            found.update(zip(missing, get_model().embed(missing), strict=True))
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        fresh = get_model().embed(missing) if missing else np.zeros((0, DIMENSION), dtype=np.float32)
-        with self._lock:
-            for text, vec in zip(missing, fresh, strict=True):
+            for text, vec in found.items():
                 self._vectors[text] = vec
-            out = np.vstack([self._vectors[t] if t in self._vectors else get_model().embed([t])[0] for t in texts])
-            for text in texts:
-                if text in self._vectors:
-                    self._vectors.move_to_end(text)
+                self._vectors.move_to_end(text)
             while len(self._vectors) > self.size:
                 self._vectors.popitem(last=False)
-        return out
+        return np.vstack([found[t] for t in texts])
 
 
 cached_vectors = VectorCache()
