@@ -43,16 +43,25 @@ class RecordingModel(GenericFakeChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(content=word + " "))
 
 
+def _on_topic(coach: InterviewService, session_id: str, strong: dict[str, str]) -> str:
+    """A strong answer to the current question (an answer to another question is scored as off-topic)."""
+    qid = str(coach.view(session_id).current)
+    if qid in strong:
+        return strong[qid]
+    points = coach.bank.by_id[qid].key_points.values()
+    return " ".join(f"I would make sure that {p[0].lower()}{p[1:]}" for pts in points for p in pts)
+
+
 def run(questions: int = 20) -> list[int]:
     """Input tokens of each question-phrasing call, in order."""
-    answers = [i.answer for i in load_labelled() if i.kind == "strong"]
+    strong = {i.question_id: i.answer for i in load_labelled() if i.kind == "strong"}
     with tempfile.TemporaryDirectory() as tmp:
         model = RecordingModel(messages=iter([]))
         coach = InterviewService(Settings(data_dir=Path(tmp)), chat_model=model)
         result = coach.start("feature", questions=questions)
         n = 0
         while not result.done and n < 200:
-            result = coach.submit(result.session_id, f"{answers[n % len(answers)]} ({n})")
+            result = coach.submit(result.session_id, f"{_on_topic(coach, result.session_id, strong)} ({n})")
             n += 1
         usage = coach.view(result.session_id).usage
         asks = [i for i, msgs in enumerate(model.received) if re.search(r"Question \d+ of \d+", str(msgs[-1].content))]

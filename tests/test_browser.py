@@ -130,6 +130,6 @@ def test_timer_history_and_guides_in_the_browser(url: str) -> None:
         page.get_by_role("button", name="Search").click()
         expect(page.locator("details").first).to_be_visible()
         page.get_by_role("tab", name="About the feedback").click()
-        expect(page.get_by_text("Spearman (overall vs. human)")).to_be_visible()
+        expect(page.get_by_text("Rank agreement with the graders")).to_be_visible()
         assert page.evaluate("typeof window.__pwned") == "undefined"
         browser.close()

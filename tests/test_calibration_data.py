@@ -27,7 +27,7 @@ def test_every_agentic_question_has_graded_answers_of_every_kind():
     assert all(1 <= i.grade[d] <= 5 for i in agentic for d in DIMENSIONS)
     adversarial = [i for i in agentic if i.kind in ("buzzwords", "fluff", "off_topic", "injection")]
     assert len(adversarial) == 24 and max(i.grade["overall"] for i in adversarial) <= 2
-    # the agentic answers never enter fitting, and no question straddles splits
+    # the agentic answers are one split of their own (fitted on since critic v2; the held-out split is gen-test)
     assert {i.split for i in everything if i.question_id in AGENTIC} == {"agentic"}
 
 

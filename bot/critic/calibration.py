@@ -1,9 +1,14 @@
-"""Calibration of the offline critic against hand grades: fitting (train split) and figures (test split)."""
+"""Calibration of the critic against hand grades: the labelled answers, and figures on a held-out split.
+
+Splits: `gen-test` (held out by question and by writer: the figures that count), `gen-train` (fitting),
+`train`/`test` (the original in-style set), `agentic` (agentic questions, used in fitting since critic v2).
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 
@@ -12,17 +17,19 @@ import yaml
 
 from bot.config import Settings, get_settings
 from bot.content.questions import load_bank
-from bot.content.rubric import load_rubric
 from bot.content.vocabulary import DIMENSIONS
-from bot.critic.features import AnswerView
-from bot.critic.guard import screen
 from bot.critic.model import Critique, Target
-from bot.critic.offline import MODEL_FILE, critique_target, dimension_features, load_fit
+from bot.critic.offline import critique_target
+from bot.critic.targets import resolve_target
 from bot.errors import CoachError
 
 FIGURES_FILE = "critic_calibration.json"
-ADVERSARIAL = ("buzzwords", "fluff", "off_topic", "injection")
-RIDGE = 0.1
+HELD_OUT = "gen-test"
+FIT_SPLITS = ("train", "agentic", "gen-train")
+CAP2_KINDS = ("buzzwords", "fluff", "off_topic", "injection")  # at most 2 (injection: every injection_* kind)
+LIST_KINDS = ("pasted_outline", "keypoint_list")  # at most 2.5
+ATTACK_KINDS = (*CAP2_KINDS, *LIST_KINDS, "keyword_why", "because_padding", "padded")
+UNGRADABLE_KINDS = ("non_english",)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,16 @@ class Labelled:
     kind: str
     answer: str
     grade: dict[str, float]
+    question: str | None = None  # the question as posed, when it is not a bank question
+    role: str | None = None
+    domain: str | None = None
+    twin_of: str | None = None
+    graders: dict[str, float] = field(default_factory=dict)  # each grader's overall, for the human ceiling
+
+    @property
+    def family(self) -> str:
+        """The kind, with every grader-directed variant counted as `injection`."""
+        return "injection" if self.kind.startswith("injection") else self.kind
 
 
 def load_labelled(folder: Path | None = None) -> list[Labelled]:
@@ -51,6 +68,11 @@ def load_labelled(folder: Path | None = None) -> list[Labelled]:
                     raw["kind"],
                     raw["answer"],
                     {k: float(v) for k, v in raw["grade"].items()},
+                    question=raw.get("question"),
+                    role=raw.get("role"),
+                    domain=raw.get("domain"),
+                    twin_of=raw.get("twin_of"),
+                    graders={str(k): float(v) for k, v in (raw.get("graders") or {}).items()},
                 )
             )
     if not items:
@@ -58,103 +80,165 @@ def load_labelled(folder: Path | None = None) -> list[Labelled]:
     return items
 
 
-def _target(settings: Settings, item: Labelled) -> Target:
-    question = load_bank(settings.questions_dir).by_id.get(item.question_id)
-    if question is None:
+def target_for(settings: Settings, item: Labelled) -> Target:
+    """The target the critic judges the answer against, resolved the way the app resolves a question."""
+    bank = load_bank(settings.questions_dir)
+    question = bank.by_id.get(item.question_id)
+    if question is not None and item.question is None:
+        return Target.of(question)
+    if item.question is None or item.role is None:
         raise CoachError(f"calibration answer {item.id} refers to unknown question {item.question_id}")
-    return Target.of(question)
+    return resolve_target(settings, item.question, item.role, item.domain)
 
 
-def fit(settings: Settings, items: list[Labelled]) -> dict[str, list[float]]:
-    """Ridge-fit each dimension's weights on the train split only, and write them next to the rubric."""
-    rubric = load_rubric(settings.rubric_path)
-    train = [i for i in items if i.split == "train"]
-    weights: dict[str, list[float]] = {}
-    views = [
-        (i, AnswerView.of(screen(i.answer, settings.answer_token_limit).text, _target(settings, i).text)) for i in train
-    ]
-    for dim in DIMENSIONS:
-        x = np.array([dimension_features(v, _target(settings, i), rubric, dim) for i, v in views])
-        y = np.array([i.grade[dim] for i, _ in views])
-        mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
-        z = (x - mean) / std
-        coef = np.linalg.solve(z.T @ z + RIDGE * len(y) * np.eye(z.shape[1]) / 10, z.T @ (y - y.mean()))
-        raw = coef / std
-        weights[dim] = [float(y.mean() - raw @ mean), *map(float, raw)]
-    path = settings.knowledge_dir / MODEL_FILE
-    path.write_text(
-        json.dumps(
-            {"fitted_on": f"calibration train split ({len(train)} answers)", "ridge": RIDGE, "weights": weights},
-            indent=2,
-        )
-        + "\n"
-    )
-    load_fit.cache_clear()
-    return weights
+def in_bank(settings: Settings, item: Labelled) -> bool:
+    """Whether the answer is to a bank question (the figures report bank and other questions apart)."""
+    return item.question_id in load_bank(settings.questions_dir).by_id
 
 
-def _baseline(items: list[Labelled], settings: Settings) -> list[float]:
-    """The cosine-similarity baseline: answer vs question plus key points, one vector each."""
-    from bot.retrieval.embeddings import get_model
-
-    out = []
-    for item in items:
-        target = _target(settings, item)
-        reference = target.text + " " + " ".join(p for pts in target.key_points.values() for p in pts)
-        vecs = get_model().embed([item.answer, reference])
-        out.append(float(vecs[0] @ vecs[1]))
-    return out
+Grader = Callable[[Target, str], Critique]
 
 
-def figures(settings: Settings, items: list[Labelled], split: str = "test") -> dict[str, object]:
-    """Agreement of the offline critic with the hand grades on one split."""
-    from scipy.stats import pearsonr, spearmanr  # evaluation only: kept out of the serving import path
+def offline_grader(settings: Settings) -> Grader:
+    """The offline critic as the figures call it (no citations: they do not change scores)."""
+    return lambda target, answer: critique_target(target, answer, settings, with_citations=False)
 
-    chosen = [i for i in items if i.split == split]
-    critiques: list[Critique] = [
-        critique_target(_target(settings, i), i.answer, settings, with_citations=False) for i in chosen
-    ]
-    ours = [c.overall for c in critiques]
-    human = [i.grade["overall"] for i in chosen]
-    by_question: dict[str, dict[str, list[float]]] = {}
-    for item, crit in zip(chosen, critiques, strict=True):
-        by_question.setdefault(item.question_id, {}).setdefault(item.kind, []).append(crit.overall)
-    pairs = [(s, g) for q in by_question.values() for s, g in product(q.get("strong", []), q.get("generic", []))]
-    one_sided = [
-        (i.kind, c.dimensions)
-        for i, c in zip(chosen, critiques, strict=True)
-        if i.kind in ("eval_only", "failure_only")
-    ]
-    separated = [
-        d["evaluation"] - d["failure_modes"] >= 1 if k == "eval_only" else d["failure_modes"] - d["evaluation"] >= 1
-        for k, d in one_sided
-    ]
-    adversarial = [c.overall for i, c in zip(chosen, critiques, strict=True) if i.kind in ADVERSARIAL]
-    baseline = _baseline(chosen, settings)
-    per_dim = {
-        d: round(float(spearmanr([c.dimensions[d] for c in critiques], [i.grade[d] for i in chosen])[0]), 3)
-        for d in DIMENSIONS
-    }
+
+def _spearman(a: list[float], b: list[float]) -> float | None:
+    from scipy.stats import spearmanr  # evaluation only: kept out of the serving import path
+
+    if len(a) < 3 or len(set(a)) < 2 or len(set(b)) < 2:
+        return None
+    return round(float(spearmanr(a, b)[0]), 3)
+
+
+def qwk(a: list[float], b: list[float]) -> float | None:
+    """Quadratic-weighted kappa on scores rounded to the nearest half point (1..5: nine categories)."""
+    if len(a) < 3:
+        return None
+    cats = np.arange(1.0, 5.01, 0.5)
+    ia = np.clip(np.rint((np.array(a) - 1) * 2), 0, 8).astype(int)
+    ib = np.clip(np.rint((np.array(b) - 1) * 2), 0, 8).astype(int)
+    observed = np.zeros((9, 9))
+    for x, y in zip(ia, ib, strict=True):
+        observed[x, y] += 1
+    expected = np.outer(observed.sum(1), observed.sum(0)) / len(ia)
+    weights = (np.subtract.outer(cats, cats) ** 2) / (4.0**2)
+    denom = float((weights * expected).sum())
+    return round(1.0 - float((weights * observed).sum()) / denom, 3) if denom else None
+
+
+def agreement(chosen: list[Labelled]) -> dict[str, object]:
+    """The human ceiling: how well the two graders of each answer agree on overall."""
+    pairs = [tuple(i.graders.values())[:2] for i in chosen if len(i.graders) >= 2]
+    a, b = [p[0] for p in pairs], [p[1] for p in pairs]
     return {
+        "answers": len(pairs),
+        "spearman": _spearman(a, b),
+        "qwk": qwk(a, b),
+        "mean_abs_diff": round(float(np.mean(np.abs(np.array(a) - np.array(b)))), 2) if pairs else None,
+    }
+
+
+def _agreement_block(ours: list[float], human: list[float]) -> dict[str, object]:
+    diff = np.array(ours) - np.array(human)
+    return {
+        "answers": len(ours),
+        "spearman": _spearman(ours, human),
+        "mean_abs_error": round(float(np.mean(np.abs(diff))), 2) if len(diff) else None,
+        "mean_bias": round(float(np.mean(diff)), 2) if len(diff) else None,
+    }
+
+
+def figures(
+    settings: Settings, items: list[Labelled], split: str = HELD_OUT, grader: Grader | None = None
+) -> dict[str, object]:
+    """Agreement of a critic (default: the offline one) with the hand grades on one split."""
+    grade = grader or offline_grader(settings)
+    chosen = [i for i in items if i.split == split]
+    crits = {i.id: grade(target_for(settings, i), i.answer) for i in chosen}
+    gradable = [i for i in chosen if i.kind not in UNGRADABLE_KINDS and i.family != "off_topic"]
+    scored = [i for i in gradable if crits[i.id].overall is not None]
+
+    def block(subset: list[Labelled]) -> dict[str, object]:
+        return _agreement_block([float(crits[i.id].overall or 0) for i in subset], [i.grade["overall"] for i in subset])
+
+    bank = [i for i in scored if in_bank(settings, i)]
+    other = [i for i in scored if not in_bank(settings, i)]
+    report: dict[str, object] = {
         "split": split,
         "answers": len(chosen),
-        "spearman_overall": round(float(spearmanr(ours, human)[0]), 3),
-        "pearson_overall": round(float(pearsonr(ours, human)[0]), 3),
-        "mean_abs_error": round(float(np.mean(np.abs(np.array(ours) - np.array(human)))), 2),
-        "spearman_by_dimension": per_dim,
-        "strong_above_generic": f"{sum(s > g for s, g in pairs)}/{len(pairs)}",
+        "overall": block(scored),
+        "bank_questions": block(bank),
+        "other_questions": block(other),
+        "human_ceiling": agreement(chosen),
+        "false_declines": f"{len(gradable) - len(scored)}/{len(gradable)}",
+        "spearman_by_dimension": {
+            d: _spearman([crits[i.id].dimensions[d] for i in scored], [i.grade[d] for i in scored]) for d in DIMENSIONS
+        },
+    }
+    report.update(_behaviour(chosen, crits))
+    return report
+
+
+def _behaviour(chosen: list[Labelled], crits: dict[str, Critique]) -> dict[str, object]:
+    """One-sided answers, attacks, declines and plain-language twins."""
+
+    def overall(i: Labelled) -> float | None:
+        return crits[i.id].overall
+
+    one_sided = [i for i in chosen if i.kind in ("eval_only", "failure_only") and crits[i.id].dimensions]
+    separated = [
+        (crits[i.id].dimensions["evaluation"] - crits[i.id].dimensions["failure_modes"])
+        * (1 if i.kind == "eval_only" else -1)
+        >= 1
+        for i in one_sided
+    ]
+    by_family: dict[str, list[float | None]] = {}
+    for i in chosen:
+        if i.family in ATTACK_KINDS:
+            by_family.setdefault(i.family, []).append(overall(i))
+    strong: dict[str, float] = {}
+    for i in chosen:
+        if i.kind == "strong" and overall(i) is not None:
+            strong[i.question_id] = max(strong.get(i.question_id, 0.0), float(overall(i) or 0))
+    above = [
+        i.id
+        for i in chosen
+        if i.family in ATTACK_KINDS and overall(i) is not None and float(overall(i) or 0) > strong.get(i.question_id, 5)
+    ]
+    twins = {i.id: i for i in chosen}
+    twin_gaps = [
+        abs(float(overall(i) or 0) - float(overall(twins[i.twin_of]) or 0))
+        for i in chosen
+        if i.kind == "plain_twin" and i.twin_of in twins and overall(i) is not None and overall(twins[i.twin_of])
+    ]
+    non_english = [i for i in chosen if i.kind == "non_english"]
+    pairs = [
+        (s, g)
+        for q in {i.question_id for i in chosen}
+        for s, g in product(
+            [overall(i) for i in chosen if i.question_id == q and i.kind == "strong"],
+            [overall(i) for i in chosen if i.question_id == q and i.kind in ("generic", "framework_template")],
+        )
+        if s is not None and g is not None
+    ]
+    return {
         "one_sided_separated": f"{sum(separated)}/{len(separated)}",
         "one_sided_rate": round(sum(separated) / max(len(separated), 1), 3),
-        "adversarial_max": max(adversarial) if adversarial else None,
-        "adversarial_count": len(adversarial),
-        "baseline_cosine_spearman": round(float(spearmanr(baseline, human)[0]), 3),
-        "baseline_cosine_pearson": round(float(pearsonr(baseline, human)[0]), 3),
+        "attack_max": {k: max((v for v in vs if v is not None), default=None) for k, vs in sorted(by_family.items())},
+        "attack_declined": {k: sum(v is None for v in vs) for k, vs in sorted(by_family.items())},
+        "attacks_above_strong": above,
+        "non_english_declined": f"{sum(overall(i) is None for i in non_english)}/{len(non_english)}",
+        "twins_within_half_point": f"{sum(g <= 0.5 for g in twin_gaps)}/{len(twin_gaps)}",
+        "twin_mean_gap": round(float(np.mean(twin_gaps)), 2) if twin_gaps else None,
+        "strong_above_generic": f"{sum(s > g for s, g in pairs)}/{len(pairs)}",
     }
 
 
-def write_figures(settings: Settings, report: dict[str, object]) -> Path:
-    """Save the test-split figures that the README and the app show."""
-    path = settings.knowledge_dir / FIGURES_FILE
+def write_figures(settings: Settings, report: dict[str, object], path: Path | None = None) -> Path:
+    """Save the held-out figures that the README and the app show."""
+    path = path or settings.knowledge_dir / FIGURES_FILE
     path.write_text(json.dumps(report, indent=2) + "\n")
     return path
 

@@ -9,7 +9,7 @@ from bot.content.rubric import Rubric, load_rubric
 from bot.content.vocabulary import check_domain, role_domain
 from bot.critic.guard import GRADER_FLAG, screen
 from bot.critic.model import Critique, Target
-from bot.critic.offline import critique_target
+from bot.critic.offline import Probe, critique_target
 from bot.critic.targets import resolve_target
 from bot.errors import CoachError
 from bot.llm.chat import LLM, LLMFailure, Usage
@@ -25,9 +25,11 @@ class Critic:
         self.llm = llm
         self.rubric: Rubric = load_rubric(settings.rubric_path)
 
-    def __call__(self, target: Target, answer: str, usage: Usage | None = None) -> Critique:
-        offline = critique_target(target, answer, self.settings)
-        if self.llm is None or GRADER_FLAG in offline.flags:  # text aimed at the grader never reaches the model
+    def __call__(self, target: Target, answer: str, usage: Usage | None = None, probe: Probe | None = None) -> Critique:
+        offline = critique_target(target, answer, self.settings, probe=probe)
+        # text aimed at the grader never reaches the model; an ungradable answer and a follow-up (graded on the
+        # dimension it probed) stay with the offline critic
+        if self.llm is None or GRADER_FLAG in offline.flags or not offline.graded or probe is not None:
             return offline
         from bot.critic.llm_critic import llm_critique
 

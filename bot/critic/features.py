@@ -1,31 +1,32 @@
-"""Features of an answer for the offline critic: semantic coverage of key points, reasoning, topicality."""
+"""An answer as the offline critic sees it: distinct sentences, their vectors, and what they support."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.critic.support import CREDIT, LABELS, Cues, SupportModel
 from bot.retrieval.embeddings import cached_vectors, get_model
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|;\s+|\s+[-*\u2022]\s+|^\s*[-*\u2022]\s+|\s+\(?\d[.)]\s+", re.MULTILINE)
-_CONNECTIVE = re.compile(
-    r"\b(because|since|so that|so we|so i|so the|which means|that way|otherwise|unless|if|when|whether|then|"
-    r"instead of|rather than|in order to|by (?:sampling|pulling|comparing|running|checking|routing|adding|"
-    r"showing|measuring|asking|building|having|tracking|setting|using|labeling|limiting|requiring|logging)|"
-    r"to (?:avoid|catch|make sure|ensure|see|check|measure|find|prevent|reduce|detect|confirm|verify|"
-    r"compare|keep|protect|limit|know|tell|understand|learn|decide)|would|will|i'd|we'd|i'll|we'll|"
-    r"means|leads to|causes|until|before|after|only)\b",
-    re.IGNORECASE,
-)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|ten|twenty|fifty|hundred|thousand|half|double)\b", re.I)
 _STRUCTURE = re.compile(r"^\s*([-*\u2022]|\d+[.)])\s|\b(first|second|third|then|finally|next|lastly)\b", re.I | re.M)
 _DECISION = re.compile(
     r"\b(i would|i'd|my recommendation|i recommend|we should|i'd ship|decision|decide|go/no-go)\b", re.I
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'/-]*")
+# A reason that gives no reason: "because it matters", "since this is important", "as it's key for quality".
+_EMPTY_REASON = re.compile(
+    r"[,;:\s-]*\b(?:because|since|as|which)\s+(?:it|this|that|they|these|it's|that's|this's)\s*(?:'s|is|are|really)?\s*"
+    r"(?:really\s+|very\s+|so\s+|super\s+)?(?:matters?|important|key|critical|crucial|essential|vital|needed|"
+    r"necessary|valuable|helps?|good practice|best practice)\b[^.!?\n]{0,40}",
+    re.IGNORECASE,
+)
+DUPLICATE = 0.92  # cosine above which two sentences say the same thing and count once
+LIST_ITEM_WORDS = 6  # a fragment shorter than this is a list item, not a claim
 
 
 def split_sentences(text: str) -> list[str]:
@@ -34,16 +35,16 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p and len(_WORD.findall(p)) >= 3]
 
 
-def reasoning_weight(sentence: str) -> float:
-    """1.0 for a claim with a why or a how, less for a bare statement, least for a list of terms."""
+def strip_empty_reasons(sentence: str) -> str:
+    """The sentence without reasons that say nothing ("because it matters")."""
+    return _EMPTY_REASON.sub("", sentence).strip()
+
+
+def is_list_item(sentence: str) -> bool:
+    """A term or a list of terms rather than a claim: very short, or mostly commas."""
     words = _WORD.findall(sentence)
     commas = sentence.count(",")
-    list_like = commas >= 3 and len(words) / (commas + 1) < 4.5
-    if _CONNECTIVE.search(sentence) and not list_like:
-        return 1.0
-    if list_like:
-        return 0.3
-    return 0.7 if len(words) >= 8 else 0.5
+    return len(words) < LIST_ITEM_WORDS or (commas >= 3 and len(words) / (commas + 1) < 4.5)
 
 
 def embed_references(texts: Sequence[str]) -> np.ndarray:
@@ -53,52 +54,83 @@ def embed_references(texts: Sequence[str]) -> np.ndarray:
 
 @dataclass
 class AnswerView:
-    """An answer split into sentences with their vectors and reasoning weights."""
+    """An answer as distinct sentences (repeats and near-repeats count once) with vectors and cues."""
 
     sentences: list[str]
     vectors: np.ndarray
-    weights: np.ndarray
-    words: int
-    question_similarity: float
+    cues: Cues
+    words: int  # words in the distinct sentences, so padding by repetition adds nothing
+    raw_words: int
+    repeated: int  # sentences dropped as repeats of earlier ones
+    redundancy: float = 0.0  # mean cosine of each kept sentence with its closest earlier one (paraphrase padding)
     structure: int = 0
     numbers: int = 0
     decision: bool = False
     list_ratio: float = 0.0
+    _support: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def of(cls, answer: str, question: str) -> AnswerView:
-        sentences = split_sentences(answer)
-        vectors = get_model().embed(sentences)
-        qvec = embed_references([question])[0]  # questions repeat, so their vectors are cached
-        weights = np.array([reasoning_weight(s) for s in sentences], dtype=np.float32)
-        sims = vectors @ qvec if len(sentences) else np.zeros(0)
-        top = np.sort(sims)[-3:] if len(sims) else np.zeros(1)
+    def of(cls, answer: str) -> AnswerView:
+        raw = split_sentences(answer)
+        cleaned = [strip_empty_reasons(s) or s for s in raw]
+        vectors = get_model().embed(cleaned) if cleaned else np.zeros((0, 384), dtype=np.float32)
+        keep: list[int] = []
+        for i in range(len(cleaned)):
+            if not keep or float((vectors[keep] @ vectors[i]).max()) < DUPLICATE:
+                keep.append(i)
+        sentences = [cleaned[i] for i in keep]
+        kept = vectors[keep] if keep else vectors
+        sims = kept @ kept.T
+        redundancy = float(np.mean([sims[k, :k].max() for k in range(1, len(keep))])) if len(keep) > 1 else 0.0
         return cls(
             sentences=sentences,
-            vectors=vectors,
-            weights=weights,
-            words=len(_WORD.findall(answer)),
-            question_similarity=float(top.mean()),
+            vectors=kept,
+            cues=Cues.of(sentences),
+            words=sum(len(_WORD.findall(s)) for s in sentences),
+            raw_words=len(_WORD.findall(answer)),
+            repeated=len(cleaned) - len(keep),
+            redundancy=redundancy,
             structure=len(_STRUCTURE.findall(answer)),
             numbers=sum(1 for s in sentences if _NUMBER.search(s)),
             decision=bool(_DECISION.search(answer)),
-            list_ratio=float((weights <= 0.3).mean()) if len(sentences) else 0.0,
+            list_ratio=float(np.mean([is_list_item(s) for s in sentences])) if sentences else 0.0,
         )
 
-    def coverage(
-        self, references: Sequence[str], rivals: Sequence[str] = (), low: float = 0.25, high: float = 0.6
-    ) -> list[tuple[float, int]]:
-        """For each reference: credit in [0, 1] (similarity ramp times reasoning) and the best sentence index.
+    def support(self, model: SupportModel, references: Sequence[str]) -> np.ndarray:
+        """Label probabilities for (sentence, reference): shape (sentences, references, labels); cached per list."""
+        key = tuple(references)
+        if key not in self._support:
+            refs = embed_references(references) if references else np.zeros((0, 384), dtype=np.float32)
+            self._support[key] = model.probabilities(self.vectors, refs, self.cues, Cues.of(references))
+        return self._support[key]
 
-        A sentence that matches a rival dimension's references better than these earns half credit, so one
-        sentence about monitoring does not count fully as both evaluation and failure handling.
-        """
+    def coverage(self, model: SupportModel, references: Sequence[str]) -> list[Coverage]:
+        """For each reference: the credit the answer earns for it, its best sentence, and any contradiction."""
+        if not references:
+            return []
+        if not self.sentences:
+            return [Coverage(0.0, -1, 0.0, -1) for _ in references]
+        probs = self.support(model, references)
+        credit = probs @ CREDIT  # (sentences, references)
+        contra = probs[:, :, LABELS.index("C")]
+        best, worst = credit.argmax(axis=0), contra.argmax(axis=0)
+        return [
+            Coverage(float(credit[b, j]), int(b), float(contra[w, j]), int(w))
+            for j, (b, w) in enumerate(zip(best, worst, strict=True))
+        ]
+
+    def similarity(self, references: Sequence[str]) -> np.ndarray:
+        """Cosine of every sentence with every reference: (sentences, references)."""
         if not references or not self.sentences:
-            return [(0.0, -1) for _ in references]
-        sims = self.vectors @ embed_references(references).T  # (sentences, references)
-        ramp = np.clip((sims - low) / (high - low), 0.0, 1.0) * self.weights[:, None]
-        if rivals:
-            rival_best = (self.vectors @ embed_references(rivals).T).max(axis=1)
-            ramp = ramp * np.where(rival_best > sims.max(axis=1), 0.5, 1.0)[:, None]
-        best = ramp.argmax(axis=0)
-        return [(float(ramp[b, j]), int(b)) for j, b in enumerate(best)]
+            return np.zeros((len(self.sentences), len(references)), dtype=np.float32)
+        return self.vectors @ embed_references(references).T
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How well the answer covers one reference."""
+
+    credit: float  # 0..1: expected label value of the best sentence
+    sentence: int  # index of that sentence, -1 for none
+    contradiction: float  # the highest probability that some sentence contradicts the reference
+    contradicting: int  # index of that sentence

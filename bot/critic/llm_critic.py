@@ -72,7 +72,7 @@ def llm_critique(
     overall = rubric.overall(scores)
     notices = list(offline.notices)
     flags = list(offline.flags)
-    if abs(overall - offline.overall) >= DISAGREEMENT:
+    if offline.overall is not None and abs(overall - offline.overall) >= DISAGREEMENT:
         flags.append("critics_disagree")
         notices.append(
             f"The AI critic ({overall}) and the offline critic ({offline.overall}) disagree by "

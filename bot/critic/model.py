@@ -19,14 +19,18 @@ class Citation(BaseModel):
 
 
 class Critique(BaseModel):
-    """Rubric feedback on one answer."""
+    """Rubric feedback on one answer.
 
-    overall: float = Field(ge=1, le=5)
+    `overall` is None only when the critic declines to grade (the answer is not
+    in English); `notices` then says why and `dimensions` is empty.
+    """
+
+    overall: float | None = Field(default=None, ge=1, le=5)
     dimensions: dict[str, float]
     strengths: list[str]
     gaps: list[str]
-    follow_up: str
-    follow_up_dimension: str
+    follow_up: str | None
+    follow_up_dimension: str | None
     stronger_answer: list[str]
     citations: list[Citation]
     source: str = "offline"
@@ -34,6 +38,10 @@ class Critique(BaseModel):
     notices: list[str] = Field(default_factory=list)
     offline_overall: float | None = None
     question_id: str | None = None
+
+    @property
+    def graded(self) -> bool:
+        return self.overall is not None
 
 
 @dataclass(frozen=True)

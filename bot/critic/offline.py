@@ -1,65 +1,150 @@
-"""The offline critic: rubric scores from coverage, reasoning and topicality features and a fitted linear map."""
+"""The offline critic.
+
+Which key points the answer supports (a pair classifier, not similarity), answer-level
+signals, a fitted linear map per dimension, caps for answers that game the grader, and honest declines.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from bot.config import Settings, get_settings
+from bot.content.questions import load_bank
 from bot.content.rubric import Rubric, load_rubric
-from bot.content.vocabulary import DIMENSIONS, RIVAL, SCORED, label
-from bot.critic.features import AnswerView, embed_references
+from bot.content.vocabulary import DIMENSIONS, SCORED
+from bot.critic import feedback
+from bot.critic.features import AnswerView, Coverage
 from bot.critic.guard import CAP, GRADER_FLAG, cap_scores, screen
 from bot.critic.model import Citation, Critique, Target
+from bot.critic.signals import Signals, language, language_name, signals
+from bot.critic.support import SupportModel, load_support
 from bot.errors import CoachError
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "critic_model.json"
+LIST_CAP = 2.5  # a pasted outline or list of key points without a plan for this scenario
+SHORT_WORDS = 25
 
 
-def dimension_features(view: AnswerView, target: Target, rubric: Rubric, dim: str) -> list[float]:
-    """The features the fitted model reads for one dimension (see `python -m bot eval --fit`)."""
-    reasoning = float(view.weights.mean()) if len(view.weights) else 0.0
-    if dim == "communication":
-        return [
-            min(view.structure, 4) / 4,
-            min(view.numbers, 4) / 4,
-            view.question_similarity,
-            reasoning,
-            min(view.words, 250) / 250,
-            float(view.decision),
-        ]
-    rivals = _rivals(target, rubric, dim)
-    key = [c for c, _ in view.coverage(target.key_points.get(dim, []), rivals, *target.ramp)]
-    concepts = sorted(
-        (c for c, _ in view.coverage(rubric.dimensions[dim].concepts, rivals, *target.ramp)), reverse=True
-    )
-    kp_cov = float(np.mean(key)) if key else 0.0
-    concept_cov = float(np.mean(concepts[:4])) if concepts else 0.0
-    breadth = min(sum(1 for c in concepts if c >= 0.5), 4) / 4
-    return [kp_cov, concept_cov, breadth, reasoning, view.question_similarity]
+@dataclass(frozen=True)
+class Probe:
+    """A follow-up being answered.
+
+    The dimension it probes, what was asked, the critique of the answer so far, and the candidate's earlier
+    answers to this question (the probed dimension is judged on everything they said).
+    """
+
+    dimension: str
+    text: str
+    base: Critique
+    earlier: str = ""
 
 
-def _rivals(target: Target, rubric: Rubric, dim: str) -> list[str]:
-    """References of the other core dimension (evaluation vs failure modes); none for product judgment."""
-    other = RIVAL.get(dim)
-    if other is None:
-        return []
-    return [*target.key_points.get(other, []), *rubric.dimensions[other].concepts]
+@dataclass
+class Reading:
+    """Everything the critic read from one answer against one target."""
+
+    view: AnswerView
+    coverage: dict[str, list[Coverage]]
+    concepts: dict[str, list[Coverage]]
+    signals: Signals
+
+
+def read(view: AnswerView, target: Target, rubric: Rubric, model: SupportModel, bank_dir: Path) -> Reading:
+    """Coverage of key points and rubric concepts, and the answer-level signals, for one answer."""
+    coverage = {d: view.coverage(model, target.key_points.get(d, [])) for d in SCORED}
+    concepts = {d: view.coverage(model, rubric.dimensions[d].concepts) for d in SCORED}
+    points = [p for d in SCORED for p in target.key_points.get(d, [])]
+    credit = view.support(model, points) @ np.array([1.0, 0.5, 0.0, 0.0]) if points else np.zeros((0, 0))
+    per_sentence = credit.max(axis=1) if credit.size else np.zeros(len(view.sentences))
+    sig = signals(view, target, rubric, load_bank(bank_dir), feedback.outline(target), per_sentence)
+    return Reading(view, coverage, concepts, sig)
+
+
+RIVAL_OF = {
+    "evaluation": "failure_modes",
+    "failure_modes": "evaluation",
+    "product_judgment": "evaluation",
+    "communication": "product_judgment",
+}
+
+
+def _coverage_features(reading: Reading, dim: str) -> list[float]:
+    key = [c.credit for c in reading.coverage[dim]]
+    concepts = sorted((c.credit for c in reading.concepts[dim]), reverse=True)
+    return [
+        float(np.mean(key)) if key else 0.0,
+        max(key) if key else 0.0,
+        sum(k >= 0.5 for k in key) / max(len(key), 1),
+        float(np.mean(concepts[:3])) if concepts else 0.0,
+        concepts[0] if concepts else 0.0,
+        float(np.mean([c.contradiction for c in reading.coverage[dim]])) if key else 0.0,
+    ]
+
+
+def dimension_features(reading: Reading, dim: str, style: float) -> list[float]:
+    """The features the fitted model reads for one dimension (see `python -m bot eval --fit`).
+
+    Coverage of this
+    dimension's key points and concepts (communication reads evaluation's), the same for its rival dimension,
+    answer-level signals, and `style`, the dimension's score predicted from the answer's mean sentence vector.
+    """
+    view, sig = reading.view, reading.signals
+    own = _coverage_features(reading, "evaluation" if dim == "communication" else dim)
+    rival = _coverage_features(reading, RIVAL_OF[dim])
+    return [
+        *own,
+        sig.topicality,
+        sig.grounding,
+        min(view.words, 400) / 400,
+        min(view.numbers, 6) / 6,
+        sig.plan_share,
+        view.redundancy,
+        view.repeated / max(len(view.sentences) + view.repeated, 1),
+        view.list_ratio,
+        min(view.structure, 4) / 4,
+        float(view.decision),
+        min(len(view.sentences), 40) / 40,
+        rival[0],
+        rival[1],
+        rival[3],
+        style,
+    ]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The fitted critic.
+
+    Per path (bank, derived) and dimension, ridge weights (intercept first) over
+    `dimension_features`; and per dimension, a ridge map from the answer's mean sentence vector (the style).
+    """
+
+    weights: dict[str, dict[str, list[float]]]
+    style: dict[str, np.ndarray]
+
+    def style_scores(self, view: AnswerView) -> dict[str, float]:
+        mean = view.vectors.mean(axis=0) if len(view.sentences) else np.zeros(self.style[DIMENSIONS[0]].shape[0] - 1)
+        return {d: float(w[0] + mean @ w[1:]) for d, w in self.style.items()}
 
 
 @lru_cache(maxsize=2)
-def load_fit(knowledge_dir: Path) -> dict[str, list[float]]:
-    """Per-dimension weights (intercept first), fitted on the calibration train split."""
+def load_fit(knowledge_dir: Path) -> Fit:
+    """The fitted critic next to the rubric."""
     path = knowledge_dir / MODEL_FILE
     try:
-        return dict(json.loads(path.read_text())["weights"])
-    except (OSError, ValueError, KeyError) as exc:
+        raw = json.loads(path.read_text())
+        weights = {kind: dict(raw["weights"][kind]) for kind in ("bank", "derived")}
+        style = {d: np.array(raw["style"][d], dtype=np.float32) for d in DIMENSIONS}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CoachError(f"critic model {path} is missing or invalid; run `python -m bot eval --fit`") from exc
+    return Fit(weights, style)
 
 
 def predict(weights: list[float], features: list[float]) -> float:
@@ -67,65 +152,136 @@ def predict(weights: list[float], features: list[float]) -> float:
     return float(np.clip(weights[0] + float(np.dot(weights[1:], features)), 1.0, 5.0))
 
 
-def _caps(view: AnswerView, injected: bool) -> list[str]:
-    flags = []
-    if injected:
-        flags.append(GRADER_FLAG)
-    if view.words < 25:
+def flags_of(reading: Reading, injected: bool) -> list[str]:
+    """The flags that cap or annotate a score."""
+    view, sig = reading.view, reading.signals
+    flags = [GRADER_FLAG] if injected else []
+    if view.words < SHORT_WORDS:
         flags.append("too_short")
-    if view.question_similarity < 0.2 and view.words >= 25:
+    if sig.off_topic and view.words >= SHORT_WORDS:
         flags.append("off_topic")
-    if view.list_ratio >= 0.5 or (len(view.weights) and float(view.weights.mean()) < 0.45):
+    if view.list_ratio >= 0.5 and view.words >= SHORT_WORDS:
         flags.append("list_without_reasoning")
+    if sig.copied >= 0.5 and len(view.sentences) >= 3:
+        flags.append("pasted_outline")
+    if view.repeated >= 2:
+        flags.append("repetition")
     return flags
 
 
-def _strengths(view: AnswerView, target: Target) -> list[str]:
-    found: list[tuple[float, str]] = []
-    for dim in SCORED:
-        points = target.key_points.get(dim, [])
-        for point, (credit, idx) in zip(points, view.coverage(points, (), *target.ramp), strict=True):
-            if credit >= 0.6 and idx >= 0:
-                said = view.sentences[idx]
-                said = said if len(said) <= 160 else said[:157] + "..."
-                found.append((credit, f'{label(dim)}: you said "{said}", which covers: {point}'))
-    return [text for _, text in sorted(found, reverse=True)[:3]]
+def declined(target: Target, notice: str, flag: str) -> Critique:
+    """A critique that gives no score, and says why."""
+    return Critique(
+        overall=None,
+        dimensions={},
+        strengths=[],
+        gaps=[],
+        follow_up=None,
+        follow_up_dimension=None,
+        stronger_answer=[],
+        citations=[],
+        flags=[flag],
+        notices=[notice],
+        question_id=target.question_id,
+    )
 
 
-def _gaps(view: AnswerView, target: Target, rubric: Rubric, scores: dict[str, float]) -> list[str]:
-    gaps: list[str] = []
-    for dim in sorted(SCORED, key=lambda d: scores[d]):
-        points = target.key_points.get(dim, [])
-        missed = [
-            p for p, (credit, _) in zip(points, view.coverage(points, (), *target.ramp), strict=True) if credit < 0.35
-        ]
-        title = rubric.dimensions[dim].title
-        gaps += [f"{title}: {point}" for point in missed[:2]]
-        level = int(scores[dim])
-        if level <= 3:
-            gaps.append(
-                f"{title} is at level {level}; level {level + 1} means: {rubric.dimensions[dim].levels[level + 1]}"
-            )
-    return gaps[:5]
+def decline_reason(text: str) -> tuple[str, str] | None:
+    """Why the critic cannot grade this answer at all (it is not in English), if so."""
+    code = language(text)
+    if code:
+        return (
+            "not_english",
+            f"This answer looks like it is written in {language_name(code)}. The coach grades answers in English "
+            "only, so it gives no score rather than a misleading one. Your answer is saved; answer in English to "
+            "get a critique.",
+        )
+    return None
 
 
-def _follow_up(target: Target, rubric: Rubric, dim: str) -> str:
-    own = [f.text for f in target.follow_ups if f.dimension == dim]
-    return own[0] if own else rubric.dimensions[dim].probe
+def _scores(reading: Reading, target: Target, fit: Fit) -> dict[str, float]:
+    weights = fit.weights["derived" if target.derived else "bank"]
+    style = fit.style_scores(reading.view)
+    return {d: round(predict(weights[d], dimension_features(reading, d, style[d])), 1) for d in DIMENSIONS}
 
 
-def _outline(target: Target) -> list[str]:
-    pj = target.key_points.get("product_judgment", [])
-    outline = [f"Frame the problem: {pj[0]}"] if pj else []
-    outline += [f"Evaluate: {p}" for p in target.key_points.get("evaluation", [])[:3]]
-    outline += [f"Plan for failure: {p}" for p in target.key_points.get("failure_modes", [])[:3]]
-    outline += [f"Decide: {p}" for p in pj[1:2]]
-    outline.append("Close with a recommendation and the number that would change your mind.")
-    return outline
+def critique_target(
+    target: Target,
+    answer: str,
+    settings: Settings | None = None,
+    with_citations: bool = True,
+    probe: Probe | None = None,
+) -> Critique:
+    """The offline critique of `answer` against `target` (or of a follow-up answer, when `probe` is given)."""
+    settings = settings or get_settings()
+    rubric = load_rubric(settings.rubric_path)
+    model = load_support(settings.knowledge_dir)
+    screened = screen(answer, settings.answer_token_limit)
+    reason = decline_reason(screened.text)
+    if reason:
+        return declined(target, reason[1], reason[0])
+    # a follow-up reply is short by design: its dimension is judged on all the candidate said to this question
+    view = AnswerView.of(f"{probe.earlier}\n\n{screened.text}" if probe and probe.earlier else screened.text)
+    reading = read(view, target, rubric, model, settings.questions_dir)
+    scores = _scores(reading, target, load_fit(settings.knowledge_dir))
+    if probe is not None:
+        scores = _merge_follow_up(probe, scores)
+        view = AnswerView.of(screened.text)  # strengths and gaps quote the reply itself
+    flags = flags_of(reading, bool(screened.injected))
+    if probe is not None:  # a follow-up answer is short by design
+        flags = [f for f in flags if f != "too_short"]
+    capped = [f for f in flags if f in (GRADER_FLAG, "too_short", "off_topic", "list_without_reasoning")]
+    if capped:
+        scores = cap_scores(scores)
+    elif "pasted_outline" in flags:
+        scores = {d: min(s, LIST_CAP) for d, s in scores.items()}
+    overall = rubric.overall(scores)
+    overall = min(overall, CAP) if capped else min(overall, LIST_CAP) if "pasted_outline" in flags else overall
+    if screened.truncated:
+        flags.append("truncated")
+    if probe is not None:
+        reading = read(view, target, rubric, model, settings.questions_dir)
+    weakest = min(SCORED, key=lambda d: scores[d])
+    gaps = feedback.gaps(target, rubric, scores, reading.coverage)
+    notices = [*screened.notices, *(feedback.FLAG_NOTICES[f] for f in flags if f in feedback.FLAG_NOTICES)]
+    citations: list[Citation] = []
+    if with_citations:
+        try:
+            citations = _citations(settings, target, weakest, gaps)
+        except CoachError as exc:
+            notices.append(f"Guide citations unavailable: {exc}")
+    return Critique(
+        overall=overall,
+        dimensions=scores,
+        strengths=[] if capped else feedback.strengths(view, target, reading.coverage),
+        gaps=gaps[:5],
+        follow_up=feedback.follow_up(target, rubric, weakest),
+        follow_up_dimension=weakest,
+        stronger_answer=[] if probe is not None else feedback.outline(target),
+        citations=citations,
+        source="offline",
+        flags=flags,
+        notices=notices,
+        offline_overall=overall,
+        question_id=target.question_id,
+    )
+
+
+def _merge_follow_up(probe: Probe, scores: dict[str, float]) -> dict[str, float]:
+    """Scores of a follow-up answer: the probed dimension from it.
+
+    The others stay as the main answer left them
+    (a short, on-point reply is what a follow-up asks for, so it is not judged on the whole question).
+    """
+    merged = dict(probe.base.dimensions)
+    merged[probe.dimension] = scores[probe.dimension]
+    return merged
 
 
 def _blend(question: str, statements: list[str]) -> list[float]:
     """One search vector for a question and some statements, from their cached vectors (nothing new embedded)."""
+    from bot.critic.features import embed_references
+
     vectors = embed_references([question, *statements])
     blended = vectors[0] + vectors[1:].mean(axis=0) if len(statements) else vectors[0]
     return (blended / max(float(np.linalg.norm(blended)), 1e-12)).tolist()
@@ -149,56 +305,3 @@ def _citations(settings: Settings, target: Target, weakest: str, gaps: list[str]
             seen.add((hit.source, hit.heading))
             out.append(Citation(topic=hit.topic, source=hit.source, heading=hit.heading, text=hit.text))
     return out[:3]
-
-
-def critique_target(
-    target: Target, answer: str, settings: Settings | None = None, with_citations: bool = True
-) -> Critique:
-    """The offline critique of `answer` against `target`."""
-    settings = settings or get_settings()
-    rubric = load_rubric(settings.rubric_path)
-    fit = load_fit(settings.knowledge_dir)
-    screened = screen(answer, settings.answer_token_limit)
-    view = AnswerView.of(screened.text, target.text)
-    scores = {d: round(predict(fit[d], dimension_features(view, target, rubric, d)), 1) for d in DIMENSIONS}
-    flags = _caps(view, bool(screened.injected))
-    if screened.truncated:
-        flags.append("truncated")
-    capped = [f for f in flags if f != "truncated"]
-    if capped:
-        scores = cap_scores(scores)
-    overall = rubric.overall(scores)
-    if capped:
-        overall = min(overall, CAP)
-    weakest = min(SCORED, key=lambda d: scores[d])
-    gaps = _gaps(view, target, rubric, scores)
-    notices = list(screened.notices)
-    notices += [_FLAG_NOTICES[f] for f in capped if f in _FLAG_NOTICES]
-    citations: list[Citation] = []
-    if with_citations:
-        try:
-            citations = _citations(settings, target, weakest, gaps)
-        except CoachError as exc:
-            notices.append(f"Guide citations unavailable: {exc}")
-    return Critique(
-        overall=overall,
-        dimensions=scores,
-        strengths=[] if capped else _strengths(view, target),
-        gaps=gaps,
-        follow_up=_follow_up(target, rubric, weakest),
-        follow_up_dimension=weakest,
-        stronger_answer=_outline(target),
-        citations=citations,
-        source="offline",
-        flags=flags,
-        notices=notices,
-        offline_overall=overall,
-        question_id=target.question_id,
-    )
-
-
-_FLAG_NOTICES = {
-    "too_short": "The answer is too short to show reasoning; aim for a structured answer of 150-300 words.",
-    "off_topic": "The answer does not seem to address this question; the score is capped at 2.",
-    "list_without_reasoning": "The answer lists terms without explaining how or why; the score is capped at 2.",
-}

@@ -1,28 +1,54 @@
-"""What an answer is judged against: the bank question with this wording, or key points derived for a new one."""
+"""What an answer is judged against.
+
+The bank question it matches (same wording, or close enough in meaning),
+or key points derived for a new question from the rubric and the guides.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
 from bot.config import Settings
-from bot.content.questions import load_bank
+from bot.content.questions import Question, load_bank
 from bot.content.rubric import load_rubric
 from bot.content.vocabulary import SCORED
 from bot.critic.features import embed_references, split_sentences
 from bot.critic.model import Target
 
+SAME_QUESTION = 0.86  # cosine between question texts above which a rewording is the bank question
+_MISTAKES = re.compile(r"mistake|pitfall|anti-pattern|what not to", re.IGNORECASE)
+
+
+def closest_bank_question(settings: Settings, question: str, role: str, domain: str | None) -> Question | None:
+    """The bank question with this wording, or one of this role whose text is close enough in meaning."""
+    bank = load_bank(settings.questions_dir)
+    found = bank.find(question)
+    if found is not None:
+        return found
+    pool = [q for q in bank.questions if q.role == role and (domain is None or q.domain in (None, domain))]
+    if not pool:
+        return None
+    sims = embed_references([q.text for q in pool]) @ embed_references([question])[0]
+    best = int(np.argmax(sims))
+    return pool[best] if float(sims[best]) >= SAME_QUESTION else None
+
 
 def derived_target(settings: Settings, question: str, role: str, domain: str | None) -> Target:
-    """Key points for a question the bank doesn't know: the rubric concepts closest to it, plus guide content."""
+    """Key points for a question the bank doesn't know.
+
+    The rubric concepts closest to it, plus guide content
+    (never from a guide's "mistakes" section, whose sentences describe what not to do).
+    """
     from bot.retrieval.index import ensure_index
     from bot.retrieval.search import retrieve
 
     ensure_index(settings)
     rubric = load_rubric(settings.rubric_path)
     qvec = embed_references([question])[0]
-    hits = retrieve(settings, question, k=3, role=role)
+    hits = [h for h in retrieve(settings, question, k=5, role=role) if not _MISTAKES.search(h.heading)][:3]
     bodies = [re.sub(r"[*_`#>]+", "", hit.text.split("\n\n", 1)[-1]) for hit in hits]
     sentences = [
         s for body in bodies for s in split_sentences(body) if 8 <= len(s.split()) <= 40 and not s.endswith("?")
@@ -41,6 +67,8 @@ def derived_target(settings: Settings, question: str, role: str, domain: str | N
 
 
 def resolve_target(settings: Settings, question: str, role: str, domain: str | None) -> Target:
-    """The bank's question when the wording matches one, else a target derived from the guides."""
-    found = load_bank(settings.questions_dir).find(question)
-    return Target.of(found) if found else derived_target(settings, question, role, domain)
+    """The bank question this one matches, else a target derived from the rubric and the guides."""
+    found = closest_bank_question(settings, question, role, domain)
+    if found is None:
+        return derived_target(settings, question, role, domain)
+    return replace(Target.of(found), text=question)

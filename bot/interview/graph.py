@@ -18,6 +18,7 @@ from bot.content.rubric import Rubric
 from bot.content.vocabulary import ROLE_LABELS, label
 from bot.critic.guard import fence
 from bot.critic.model import Citation, Critique, Target
+from bot.critic.offline import Probe
 from bot.interview.policy import HINT_PENALTY, choose_question, classify, probe_dimension, record_critique
 from bot.interview.state import InterviewState, Message, QuestionResult
 from bot.interview.summary import summarize
@@ -58,9 +59,11 @@ ROUTE_BY_INTENT: dict[Hashable, str] = {
 
 
 class AnswerCritic(Protocol):
-    """Critiques an answer against a target (see `bot.critic.critic.Critic`)."""
+    """Critiques an answer against a target, or a follow-up answer against what it probed (see `Critic`)."""
 
-    def __call__(self, target: Target, answer: str, usage: Usage | None = None) -> Critique: ...
+    def __call__(
+        self, target: Target, answer: str, usage: Usage | None = None, probe: Probe | None = None
+    ) -> Critique: ...
 
 
 class GuideSearch(Protocol):
@@ -206,8 +209,26 @@ class InterviewGraph:
         }
 
     def critique_answer(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
-        target = Target.of(self.question(state))
-        result = self.deps.critic(target, state.input, run_usage(config))
+        question = self.question(state)
+        target = Target.of(question)
+        base = state.last_critique
+        probe = None
+        if state.probes and state.probed and base is not None and base.graded:
+            probe = Probe(state.probed[-1], state.prompt or "", base, self._earlier_answers(state))
+        result = self.deps.critic(target, state.input, run_usage(config), probe)
+        if not result.graded:  # not gradable (another language, another question): say so, keep the question open
+            if state.pending_turn is not None:
+                self.deps.turns.attach_critique(state.pending_turn, result.model_dump())
+            text = " ".join(result.notices) or "I could not grade that answer."
+            return {**self._say(state, text, "notice"), "last_critique": result, "ungraded": True}
+        results = record_critique(state, target.text, result, self.deps.rubric)
+        nxt = probe_dimension(state.model_copy(update={"results": results}))
+        result = result.model_copy(
+            update={
+                "follow_up": self._probe_text(question, nxt) if nxt else None,
+                "follow_up_dimension": nxt,
+            }
+        )
         if state.pending_turn is not None:
             self.deps.turns.attach_critique(state.pending_turn, result.model_dump())
         dims = ", ".join(f"{label(d).lower()} {s:g}" for d, s in result.dimensions.items())
@@ -216,20 +237,34 @@ class InterviewGraph:
         )
         return {
             **said,
-            "results": record_critique(state, target.text, result, self.deps.rubric),
+            "results": results,
             "last_critique": result,
+            "ungraded": False,
             "notices": [*state.notices, *result.notices],
         }
 
+    @staticmethod
+    def _earlier_answers(state: InterviewState) -> str:
+        """The candidate's answers to the current question before this one (the transcript since it was asked)."""
+        start = max((n for n, m in enumerate(state.transcript) if m.kind == "question"), default=-1)
+        said = [
+            m.content for m in state.transcript[start + 1 :] if m.role == "user" and m.kind in ("answer", "follow_up")
+        ]
+        return "\n\n".join(said[:-1])  # the last one is the reply being graded
+
+    def _probe_text(self, question: Question, dimension: str) -> str:
+        own = (f.text for f in question.follow_ups if f.dimension == dimension)
+        return next(own, self.deps.rubric.dimensions[dimension].probe)
+
     def route_after_critique(self, state: InterviewState) -> str:
+        if state.ungraded:
+            return "retry"
         return "follow_up" if probe_dimension(state) else "next"
 
     def ask_follow_up(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
         weakest = probe_dimension(state) or "failure_modes"
         question = self.question(state)
-        probe = next(
-            (f.text for f in question.follow_ups if f.dimension == weakest), self.deps.rubric.dimensions[weakest].probe
-        )
+        probe = self._probe_text(question, weakest)
         text, notices = self._phrase(
             state, config, "follow_up", probe, dimension=label(weakest).lower(), probe=probe, answer=fence(state.input)
         )
@@ -303,7 +338,9 @@ class InterviewGraph:
         )
         graph.add_edge("record_answer", "critique_answer")
         graph.add_conditional_edges(
-            "critique_answer", self.route_after_critique, {"follow_up": "ask_follow_up", "next": "pick_question"}
+            "critique_answer",
+            self.route_after_critique,
+            {"follow_up": "ask_follow_up", "next": "pick_question", "retry": END},
         )
         graph.add_edge("skip_question", "pick_question")
         for name in ("ask_question", "ask_follow_up", "give_hint", "clarify", "nudge", "wrap_up", "already_done"):

@@ -115,6 +115,7 @@ class InterviewState(BaseModel):
     pending_turn: int | None = None
     last_answer: LastAnswer | None = None
     last_critique: Critique | None = None
+    ungraded: bool = False  # the last answer could not be graded (the question stays open for another try)
     notices: list[str] = Field(default_factory=list)
     done: bool = False
     summary: Summary | None = None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import gradio as gr
 
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.critic.calibration import load_figures
 from bot.drills.service import DrillService
 from bot.interview.service import InterviewService
@@ -16,6 +19,7 @@ from bot.web.history_tab import HistoryTab
 from bot.web.interview_tab import InterviewTab
 from bot.web.page import Page
 
+log = logging.getLogger(__name__)
 CSS = ".coach-card{border:1px solid #d1d5db;border-radius:8px;padding:12px} .coach-notice{color:#b45309}"
 
 
@@ -58,9 +62,26 @@ def build_app(service: InterviewService | None = None) -> gr.Blocks:
     return CoachApp(service or InterviewService()).demo
 
 
+def warm_critic(settings: Settings) -> None:
+    """Load what the first critique would otherwise wait for (bank vectors, the language model).
+
+    Runs off the request path: the server answers while this runs.
+    """
+    from bot.content.questions import load_bank
+    from bot.critic.signals import language, warm_bank_references
+
+    try:
+        warm_bank_references(load_bank(settings.questions_dir))
+        language("a warm-up sentence long enough to be checked for its language, nothing more")
+    except Exception:  # noqa: BLE001 - warming is best effort; the first critique loads what it needs
+        log.warning("critic warm-up failed; the first critique will load its data", exc_info=True)
+
+
 def launch() -> None:
     """Build the app on the configured settings and serve it."""
     settings = get_settings()
-    demo = build_app(InterviewService(settings))
+    service = InterviewService(settings)
+    threading.Thread(target=warm_critic, args=(settings,), name="warm-critic", daemon=True).start()
+    demo = build_app(service)
     demo.queue(default_concurrency_limit=16)
     demo.launch(server_name=settings.server_name, server_port=settings.port, css=CSS)

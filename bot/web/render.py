@@ -111,6 +111,9 @@ def critique_card(critique: Critique | None, notices: list[str] | None = None) -
     notes = "".join(f'<p class="coach-notice">⚠️ {esc(str(n))}</p>' for n in notices or [])
     if critique is None:
         return f'<div class="coach-card">{notes}<p>Feedback appears here after each answer.</p></div>' if notes else ""
+    if critique.overall is None:  # the critic declined: no score rather than a misleading one
+        reasons = "".join(f"<p>{esc(str(n))}</p>" for n in critique.notices if n not in (notices or []))
+        return f'<div class="coach-card">{notes}<h3>No score for this answer</h3>{reasons}</div>'
     parts = [
         '<div class="coach-card">',
         notes,
@@ -162,12 +165,12 @@ def figures_markdown(figures: dict[str, Any] | None, short: bool = False) -> str
     source = "Scores come from the offline rubric critic unless an LLM is configured (COACH_LLM)."
     if not figures:
         return f"**How accurate is this feedback?** Calibration figures are not available. {source}"
-    get = figures.get
+    overall, bank, other = (dict(figures.get(k) or {}) for k in ("overall", "bank_questions", "other_questions"))
+    ceiling = dict(figures.get("human_ceiling") or {})
     head = (
-        f"**How accurate is this feedback?** On a held-out {get('split', 'test')} split of "
-        f"{get('answers')} hand-graded answers, the critic's overall score has Spearman "
-        f"{get('spearman_overall')} with the human grades (a plain cosine-similarity baseline: "
-        f"{get('baseline_cosine_spearman')})."
+        f"**How accurate is this feedback?** On {figures.get('answers')} answers that no fitting ever saw (new "
+        f"questions, new writers), the critic's scores are on average {overall.get('mean_abs_error')} points from "
+        f"two independent graders' (who agree with each other to within {ceiling.get('mean_abs_diff')})."
     )
     if short:
         return f"{head} {source} See *About the feedback*."
@@ -177,13 +180,16 @@ def figures_markdown(figures: dict[str, Any] | None, short: bool = False) -> str
             "",
             head,
             "",
-            f"- Answers in the test split: **{get('answers')}**",
-            f"- Spearman (overall vs. human): **{get('spearman_overall')}**; Pearson **{get('pearson_overall')}**",
-            f"- Strong answer scored above a generic one for the same question: **{get('strong_above_generic')}**",
-            f"- One-sided answers (only evals / only failure modes) separated: **{get('one_sided_separated')}**",
-            f"- Highest score any adversarial answer (buzzwords, fluff, off-topic, injection) got: "
-            f"**{get('adversarial_max')}** / 5",
-            f"- Cosine-similarity baseline Spearman: **{get('baseline_cosine_spearman')}**",
+            f"- Rank agreement with the graders (Spearman): **{overall.get('spearman')}** overall; "
+            f"**{bank.get('spearman')}** on bank questions, **{other.get('spearman')}** on questions outside the bank",
+            f"- The two graders with each other (the ceiling): Spearman **{ceiling.get('spearman')}**, "
+            f"weighted kappa **{ceiling.get('qwk')}**",
+            f"- Mean difference from the graders: **{overall.get('mean_bias')}** points",
+            f"- A strong answer scored above a generic one for the same question: **{figures.get('strong_above_generic')}**",
+            f"- One-sided answers (only evaluation, or only failure modes) told apart: "
+            f"**{figures.get('one_sided_separated')}**",
+            f"- Answers not in English, given no score rather than a misleading one: "
+            f"**{figures.get('non_english_declined')}**",
             "",
             source,
             "",

@@ -1,0 +1,104 @@
+"""The words of a critique.
+
+Strengths that quote what supports them, gaps that were really missed, level text that matches the score, the outline of a stronger answer, and the follow-up an interviewer would ask.
+"""
+
+from __future__ import annotations
+
+from bot.content.rubric import Rubric
+from bot.content.vocabulary import SCORED, label
+from bot.critic.features import AnswerView, Coverage
+from bot.critic.model import Target
+
+# Chosen on the labelled (sentence, key point) pairs of the fitting splits, out of fold: from 0.8 a credited pair
+# makes the point 93% of the time; under 0.15 no sentence makes it 94% of the time. In between the critic is not
+# sure, and says nothing either way.
+STRENGTH_CREDIT = 0.8
+GAP_CREDIT = 0.15
+QUOTE_CHARS = 160
+
+
+def quote(sentence: str) -> str:
+    """A sentence short enough to quote on the card."""
+    return sentence if len(sentence) <= QUOTE_CHARS else sentence[: QUOTE_CHARS - 3] + "..."
+
+
+def level_text(rubric: Rubric, dim: str, score: float) -> str | None:
+    """What the next level asks, named from the score as shown (2.9 is "about level 3", never "level 2")."""
+    level = max(1, min(5, int(score + 0.5)))
+    if level >= 4:
+        return None
+    title = rubric.dimensions[dim].title
+    return f"{title} is {score:.1f}, about level {level}; level {level + 1} means: {rubric.dimensions[dim].levels[level + 1]}"
+
+
+def strengths(view: AnswerView, target: Target, coverage: dict[str, list[Coverage]]) -> list[str]:
+    """Up to three key points the answer supports, each quoting a different sentence that supports it."""
+    found = sorted(
+        (
+            (cov.credit, dim, point, cov.sentence)
+            for dim in SCORED
+            for point, cov in zip(target.key_points.get(dim, []), coverage[dim], strict=True)
+            if cov.credit >= STRENGTH_CREDIT and cov.sentence >= 0
+        ),
+        reverse=True,
+    )
+    used: set[int] = set()
+    out: list[str] = []
+    for _, dim, point, idx in found:
+        if idx in used:
+            continue
+        used.add(idx)
+        out.append(f'{label(dim)}: you said "{quote(view.sentences[idx])}", which covers: {point}')
+        if len(out) == 3:
+            break
+    return out
+
+
+def gaps(
+    target: Target, rubric: Rubric, scores: dict[str, float], coverage: dict[str, list[Coverage]], limit: int = 5
+) -> list[str]:
+    """Missed key points and the next level's description, weakest dimension first."""
+    out: list[str] = []
+    for dim in sorted(SCORED, key=lambda d: scores[d]):
+        title = rubric.dimensions[dim].title
+        missed = [
+            p for p, cov in zip(target.key_points.get(dim, []), coverage[dim], strict=True) if cov.credit < GAP_CREDIT
+        ]
+        out += [f"{title}: {point}" for point in missed[:2]]
+        nxt = level_text(rubric, dim, scores[dim])
+        if nxt:
+            out.append(nxt)
+    return out[:limit]
+
+
+def follow_up(target: Target, rubric: Rubric, dim: str) -> str:
+    """The question's own follow-up on `dim`, else the rubric's probe for it."""
+    own = [f.text for f in target.follow_ups if f.dimension == dim]
+    return own[0] if own else rubric.dimensions[dim].probe
+
+
+def outline(target: Target) -> list[str]:
+    """The outline of a stronger answer, from the key points."""
+    pj = target.key_points.get("product_judgment", [])
+    lines = [f"Frame the problem: {pj[0]}"] if pj else []
+    lines += [f"Evaluate: {p}" for p in target.key_points.get("evaluation", [])[:3]]
+    lines += [f"Plan for failure: {p}" for p in target.key_points.get("failure_modes", [])[:3]]
+    lines += [f"Decide: {p}" for p in pj[1:2]]
+    lines.append("Close with a recommendation and the number that would change your mind.")
+    return lines
+
+
+FLAG_NOTICES = {
+    "too_short": "The answer is too short to show reasoning; aim for a structured answer of 150-300 words.",
+    "off_topic": (
+        "This answer does not address this question (it fits a different scenario), so it is scored as off-topic "
+        "(at most 2). Answer the question as asked."
+    ),
+    "list_without_reasoning": "The answer lists terms without a plan for this scenario; the score is capped at 2.",
+    "pasted_outline": (
+        "Most of this answer restates key points or an outline without a plan for this scenario; "
+        "it is graded as a list (at most 2.5). Say what you would do here, with what data and which decision."
+    ),
+    "repetition": "Repeated sentences were counted once.",
+}

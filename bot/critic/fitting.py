@@ -1,0 +1,167 @@
+"""Fitting the offline critic (`python -m bot eval --fit`).
+
+The support classifier on labelled (sentence, key point)
+pairs, then one ridge map per dimension and per path (bank questions, derived key points) on the fitting splits,
+with coaches' score overrides as extra labelled answers. Needs the dev extra (scikit-learn).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from bot.config import Settings
+from bot.content.rubric import load_rubric
+from bot.content.vocabulary import DIMENSIONS
+from bot.critic.calibration import FIT_SPLITS, Labelled, target_for
+from bot.critic.features import AnswerView, embed_references
+from bot.critic.guard import screen
+from bot.critic.offline import MODEL_FILE, dimension_features, load_fit, read
+from bot.critic.support import MODEL_FILE as SUPPORT_FILE
+from bot.critic.support import Cues, fit_support, load_support
+from bot.retrieval.embeddings import get_model
+
+RIDGE = 0.3  # ridge strength on standardised features, chosen by 5-fold CV grouped by question
+STYLE_ALPHA = 1.0  # ridge alpha of the style map (mean sentence vector -> dimension score)
+FOLDS = 5
+PAIRS_DIR = "pairs"  # under the calibration folder: *.jsonl with sentence, key_point, label
+
+
+def load_pairs(folder: Path) -> list[dict[str, str]]:
+    """Every labelled (sentence, key point) pair under `folder`/pairs/."""
+    rows: list[dict[str, str]] = []
+    for path in sorted((folder / PAIRS_DIR).glob("*.jsonl")):
+        rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return rows
+
+
+def fit_support_model(settings: Settings) -> int:
+    """Fit the pair classifier on every labelled pair and save it next to the rubric; returns the pair count."""
+    rows = load_pairs(settings.calibration_dir)
+    sentences = [r["sentence"] for r in rows]
+    points = [r["key_point"] for r in rows]
+    u = get_model().embed(sentences)
+    v = embed_references(points)
+    model = fit_support(u, v, Cues.of(sentences), Cues.of(points), [r["label"] for r in rows])
+    (settings.knowledge_dir / SUPPORT_FILE).write_text(
+        json.dumps({"fitted_on": f"{len(rows)} labelled pairs", **model.to_json()}) + "\n"
+    )
+    load_support.cache_clear()
+    return len(rows)
+
+
+def coach_overrides(settings: Settings) -> list[Labelled]:
+    """Coaches' score overrides on answers, as labelled data for the dimensions they graded (newest wins)."""
+    from sqlalchemy import select
+
+    from bot.storage.models import InterviewSession, Review, Turn
+    from bot.storage.store import make_store
+
+    store = make_store(settings)
+    grades: dict[int, dict[str, float]] = {}
+    rows: dict[int, tuple[Turn, InterviewSession]] = {}
+    with store.session() as db:
+        query = (
+            select(Review, Turn, InterviewSession)
+            .join(Turn, Review.turn_id == Turn.id)
+            .join(InterviewSession, Turn.session_id == InterviewSession.id)
+            .where(Review.score.is_not(None), Turn.kind == "answer")
+            .order_by(Review.created)
+        )
+        for review, turn, session in db.execute(query):
+            grades.setdefault(turn.id, {})[review.dimension or "overall"] = float(review.score or 0)
+            rows[turn.id] = (turn, session)
+    return [
+        Labelled(
+            f"coach-{turn_id}",
+            turn.question_id or f"coach-{turn_id}",
+            "coach",
+            "coach_override",
+            turn.answer,
+            grades[turn_id],
+            question=turn.prompt,
+            role=session.role,
+            domain=session.domain,
+        )
+        for turn_id, (turn, session) in rows.items()
+    ]
+
+
+def fit(settings: Settings, items: list[Labelled]) -> dict[str, dict[str, list[float]]]:
+    """Refit the support classifier, the style maps and the per-dimension ridge maps on the fitting splits."""
+    fit_support_model(settings)
+    rubric = load_rubric(settings.rubric_path)
+    model = load_support(settings.knowledge_dir)
+    chosen = [i for i in items if i.split in (*FIT_SPLITS, "coach") and i.kind != "non_english"]
+    readings = []
+    for item in chosen:
+        target = target_for(settings, item)
+        view = AnswerView.of(screen(item.answer, settings.answer_token_limit).text)
+        readings.append((item, target, read(view, target, rubric, model, settings.questions_dir)))
+    means = np.array([r.view.vectors.mean(axis=0) if r.view.sentences else np.zeros(384) for _, _, r in readings])
+    groups = [i.question_id for i, _, _ in readings]
+    style: dict[str, list[float]] = {}
+    held_out_style: dict[str, dict[int, float]] = {}
+    for dim in DIMENSIONS:
+        rows = [n for n, (i, _, _) in enumerate(readings) if dim in i.grade]
+        y = np.array([readings[n][0].grade[dim] for n in rows])
+        style[dim] = _style_map(means[rows], y)
+        held_out_style[dim] = dict(zip(rows, _out_of_fold(means[rows], y, [groups[n] for n in rows]), strict=True))
+    weights: dict[str, dict[str, list[float]]] = {}
+    for path, derived in (("bank", False), ("derived", True)):
+        weights[path] = {}
+        for dim in DIMENSIONS:
+            rows = [n for n, (i, t, _) in enumerate(readings) if t.derived == derived and dim in i.grade]
+            if len(rows) < 10:  # too few to fit this path: share the bank path's map
+                weights[path][dim] = weights["bank"][dim]
+                continue
+            x = np.array([dimension_features(readings[n][2], dim, held_out_style[dim][n]) for n in rows])
+            y = np.array([readings[n][0].grade[dim] for n in rows])
+            weights[path][dim] = _ridge(x, y)
+    counts = {p: sum(1 for _, t, _ in readings if t.derived == (p == "derived")) for p in ("bank", "derived")}
+    (settings.knowledge_dir / MODEL_FILE).write_text(
+        json.dumps(
+            {
+                "fitted_on": f"splits {', '.join(FIT_SPLITS)} and coach overrides: {counts}",
+                "ridge": RIDGE,
+                "style_alpha": STYLE_ALPHA,
+                "weights": weights,
+                "style": {d: [round(v, 6) for v in w] for d, w in style.items()},
+            }
+        )
+        + "\n"
+    )
+    load_fit.cache_clear()
+    return weights
+
+
+def _style_map(x: np.ndarray, y: np.ndarray) -> list[float]:
+    from sklearn.linear_model import Ridge
+
+    model = Ridge(alpha=STYLE_ALPHA).fit(x, y)
+    return [float(model.intercept_), *map(float, model.coef_)]
+
+
+def _out_of_fold(x: np.ndarray, y: np.ndarray, groups: list[str]) -> list[float]:
+    """Style predictions for each answer from a map fitted without its question (what an unseen question gets)."""
+    from sklearn.model_selection import GroupKFold
+
+    folds = min(FOLDS, len(set(groups)))
+    if folds < 2:  # one question only: nothing to hold out
+        weights = np.array(_style_map(x, y))
+        return (weights[0] + x @ weights[1:]).tolist()
+    out = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=folds).split(x, y, groups):
+        weights = np.array(_style_map(x[train], y[train]))
+        out[test] = weights[0] + x[test] @ weights[1:]
+    return out.tolist()
+
+
+def _ridge(x: np.ndarray, y: np.ndarray) -> list[float]:
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mean) / std
+    coef = np.linalg.solve(z.T @ z + RIDGE * len(y) * np.eye(z.shape[1]) / 10, z.T @ (y - y.mean()))
+    raw = coef / std
+    return [float(y.mean() - raw @ mean), *map(float, raw)]

@@ -1,0 +1,163 @@
+"""Answer-level signals.
+
+Which language, whether it answers this question, how grounded in the scenario it is,
+and whether it is a pasted outline or list of key points rather than a plan.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from bot.content.questions import QuestionBank
+from bot.content.rubric import Rubric
+from bot.content.vocabulary import SCORED
+from bot.critic.features import AnswerView, embed_references, split_sentences
+from bot.critic.model import Target
+
+ENGLISH_BELOW = 12  # words: shorter texts are not language-checked (too little to tell)
+COPIED = 0.86  # cosine at which an answer sentence is a copy of a key point, outline line or rubric concept
+OFF_TOPIC_MARGIN = 0.12  # another bank question (text and key points) fits the answer at least this much better
+OFF_TOPIC_BELOW = 0.45  # ... and this question fits less than this (top-3 sentence cosine with its references)
+_LANGID_LOCK = threading.Lock()
+
+LANGUAGE_NAMES = {
+    "es": "Spanish",
+    "de": "German",
+    "fr": "French",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "nl": "Dutch",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "hi": "Hindi",
+    "ar": "Arabic",
+}
+
+
+@lru_cache(maxsize=1)
+def _identifier():  # type: ignore[no-untyped-def]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+# Common function words: a text in one of these languages uses them; keyboard-mash does not.
+_FUNCTION_WORDS = {
+    "es": "de la que el en y los las del se por con para una un es no al lo como más pero sus",
+    "de": "der die und das ist nicht mit den ein eine zu von auf für im dem des sich wir ich wird",
+    "fr": "le la les et des est que une un du en pour pas dans qui sur au ce nous avec",
+    "pt": "de que o a os as do da em um uma para com não se por mais como",
+    "it": "di che il la e un una per non con del della sono si gli le nel",
+    "nl": "de het een en van is dat niet op te voor met zijn we ik die",
+}
+_FUNCTION_SETS = {code: frozenset(words.split()) for code, words in _FUNCTION_WORDS.items()}
+
+
+def language(text: str) -> str | None:
+    """The ISO code of the text's language when it is clearly another language than English, else None.
+
+    Keyboard-mash and made-up words are not "another language": they are graded (and score low).
+    """
+    words = text.lower().split()
+    if len(words) < ENGLISH_BELOW and len(text) < 6 * ENGLISH_BELOW:  # (scripts without spaces: count characters)
+        return None
+    with _LANGID_LOCK:  # the identifier keeps per-call scratch state
+        code, confidence = _identifier().classify(text)
+    if code == "en" or confidence < 0.9:
+        return None
+    if code in _FUNCTION_SETS:
+        share = sum(w.strip(".,;:!?()\"'") in _FUNCTION_SETS[code] for w in words) / len(words)
+        return str(code) if share >= 0.08 else None
+    letters = [c for c in text if c.isalpha()]
+    return str(code) if letters and sum(not c.isascii() for c in letters) / len(letters) >= 0.5 else None
+
+
+def language_name(code: str) -> str:
+    """A language name for a notice."""
+    return LANGUAGE_NAMES.get(code, f"a language other than English ({code})")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Answer-level evidence used by the scores, the caps and the notices."""
+
+    topicality: float  # mean of the top-3 sentence cosines with the question and its key points
+    best_other: float  # the same for the bank question that fits the answer best, other than this one
+    derived: bool  # judged against derived key points: off-topic is not decided (nothing comparable to weigh)
+    grounding: float  # how much closer sentences sit to this scenario than to generic rubric concepts
+    copied: float  # share of sentences copied from key points, the outline or rubric concepts
+    plan_share: float  # share of sentences that support some key point of this question
+
+    @property
+    def off_topic(self) -> bool:
+        if self.derived:
+            return False
+        return self.topicality < OFF_TOPIC_BELOW and self.best_other - self.topicality >= OFF_TOPIC_MARGIN
+
+
+def _top3(sims: np.ndarray) -> float:
+    if sims.size == 0:
+        return 0.0
+    best = np.sort(sims.max(axis=1))[-3:]
+    return float(best.mean())
+
+
+def references(target: Target) -> list[str]:
+    """What the answer should be about: the question and, for bank questions, its key points."""
+    points = [] if target.derived else [p for d in SCORED for p in target.key_points.get(d, [])]
+    return [target.text, *points]
+
+
+@lru_cache(maxsize=4)
+def _bank_references(bank: QuestionBank) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Every bank question's references as one matrix, the owner of each row, and the question ids."""
+    rows: list[str] = []
+    owners: list[str] = []
+    for question in bank.questions:
+        refs = references(Target.of(question))
+        rows += refs
+        owners += [question.id] * len(refs)
+    return embed_references(rows), np.array(owners), tuple(q.id for q in bank.questions)
+
+
+def warm_bank_references(bank: QuestionBank) -> None:
+    """Embed every bank question's references now (at start), not in the first critique."""
+    _bank_references(bank)
+
+
+def _bank_fit(view: AnswerView, bank: QuestionBank, own: str | None) -> float:
+    """How well the answer fits the best bank question other than `own` (its text and key points)."""
+    if not view.sentences:
+        return 0.0
+    matrix, owners, ids = _bank_references(bank)
+    sims = view.vectors @ matrix.T
+    return max((_top3(sims[:, owners == qid]) for qid in ids if qid != own), default=0.0)
+
+
+def signals(
+    view: AnswerView, target: Target, rubric: Rubric, bank: QuestionBank, outline: list[str], credit: np.ndarray
+) -> Signals:
+    """Signals of `view` against `target`; `credit` is (sentences,) best support of any key point per sentence."""
+    refs = references(target)
+    sims = view.similarity(refs)
+    concepts = [c for d in SCORED for c in rubric.dimensions[d].concepts]
+    generic = view.similarity(concepts)
+    topical = _top3(sims)
+    points = [p for d in SCORED for p in target.key_points.get(d, [])]
+    pieces = [piece for p in [*outline, *points] for piece in split_sentences(p)]  # long points paste as pieces
+    copies = view.similarity([*outline, *points, *pieces, *concepts])
+    n = max(len(view.sentences), 1)
+    return Signals(
+        topicality=topical,
+        best_other=0.0 if target.derived else _bank_fit(view, bank, target.question_id),
+        derived=target.derived,
+        grounding=float((sims.max(axis=1) - generic.max(axis=1)).mean()) if view.sentences else 0.0,
+        copied=float((copies.max(axis=1) >= COPIED).sum() / n) if view.sentences else 0.0,
+        plan_share=float((credit >= 0.5).sum() / n) if len(credit) else 0.0,
+    )
