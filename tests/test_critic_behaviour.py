@@ -160,4 +160,5 @@ def test_a_follow_up_is_graded_on_the_dimension_it_probed():
     for dim in ("evaluation", "product_judgment", "communication"):
         assert result.dimensions[dim] == base.dimensions[dim]
     assert result.dimensions["failure_modes"] > base.dimensions["failure_modes"]  # the reply covered what was asked
+    assert all(g.startswith("Failure-mode reasoning") for g in result.gaps)  # gaps only about what was probed
     assert result.overall > base.overall

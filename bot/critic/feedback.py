@@ -56,11 +56,16 @@ def strengths(view: AnswerView, target: Target, coverage: dict[str, list[Coverag
 
 
 def gaps(
-    target: Target, rubric: Rubric, scores: dict[str, float], coverage: dict[str, list[Coverage]], limit: int = 5
+    target: Target,
+    rubric: Rubric,
+    scores: dict[str, float],
+    coverage: dict[str, list[Coverage]],
+    limit: int = 5,
+    only: str | None = None,
 ) -> list[str]:
-    """Missed key points and the next level's description, weakest dimension first."""
+    """Missed key points and the next level's description, weakest dimension first (or `only` one)."""
     out: list[str] = []
-    for dim in sorted(SCORED, key=lambda d: scores[d]):
+    for dim in sorted(SCORED, key=lambda d: scores[d]) if only is None else [only]:
         title = rubric.dimensions[dim].title
         missed = [
             p for p, cov in zip(target.key_points.get(dim, []), coverage[dim], strict=True) if cov.credit < GAP_CREDIT

@@ -224,9 +224,10 @@ def critique_target(
     view = AnswerView.of(f"{probe.earlier}\n\n{screened.text}" if probe and probe.earlier else screened.text)
     reading = read(view, target, rubric, model, settings.questions_dir)
     scores = _scores(reading, target, load_fit(settings.knowledge_dir))
+    quoted = reading  # what strengths quote: the answer, or for a follow-up the reply itself
     if probe is not None:
         scores = _merge_follow_up(probe, scores)
-        view = AnswerView.of(screened.text)  # strengths and gaps quote the reply itself
+        quoted = read(AnswerView.of(screened.text), target, rubric, model, settings.questions_dir)
     flags = flags_of(reading, bool(screened.injected))
     if probe is not None:  # a follow-up answer is short by design
         flags = [f for f in flags if f != "too_short"]
@@ -239,10 +240,9 @@ def critique_target(
     overall = min(overall, CAP) if capped else min(overall, LIST_CAP) if "pasted_outline" in flags else overall
     if screened.truncated:
         flags.append("truncated")
-    if probe is not None:
-        reading = read(view, target, rubric, model, settings.questions_dir)
     weakest = min(SCORED, key=lambda d: scores[d])
-    gaps = feedback.gaps(target, rubric, scores, reading.coverage)
+    # a follow-up's gaps are about what it probed, judged on everything said to the question
+    gaps = feedback.gaps(target, rubric, scores, reading.coverage, only=probe.dimension if probe else None)
     notices = [*screened.notices, *(feedback.FLAG_NOTICES[f] for f in flags if f in feedback.FLAG_NOTICES)]
     citations: list[Citation] = []
     if with_citations:
@@ -253,7 +253,7 @@ def critique_target(
     return Critique(
         overall=overall,
         dimensions=scores,
-        strengths=[] if capped else feedback.strengths(view, target, reading.coverage),
+        strengths=[] if capped else feedback.strengths(quoted.view, target, quoted.coverage),
         gaps=gaps[:5],
         follow_up=feedback.follow_up(target, rubric, weakest),
         follow_up_dimension=weakest,
