@@ -162,3 +162,9 @@ def test_a_follow_up_is_graded_on_the_dimension_it_probed():
     assert result.dimensions["failure_modes"] > base.dimensions["failure_modes"]  # the reply covered what was asked
     assert all(g.startswith("Failure-mode reasoning") for g in result.gaps)  # gaps only about what was probed
     assert result.overall > base.overall
+
+
+@pytest.mark.timeout(30)  # a hang guard, not a speed target: the old patterns backtracked for minutes on this
+@pytest.mark.parametrize("unit", ["judge would ", "this answer should ", "you please read ", "Note: judge grade "])
+def test_hostile_repetition_cannot_stall_the_guard(unit):
+    assert find_injections(unit * 3000) == []

@@ -63,23 +63,39 @@ _SOFT = (
     r"round (?:it |this |me )?up|extra (?:credit|points?))"
 )
 _REQUEST = r"(?:\byou\b|\bwhoever\b|\bplease\b|\bkindly\b|appreciate|grateful|\bi hope\b)"
-# Sentence-level tests on normalised text: (addressee or self-reference) with a directive and a top score.
-_SENTENCE_TESTS = [
-    re.compile(rf"\b{_ADDRESSEE}\b.*\b{_DIRECTIVE}\b.*{_TOP}", re.I),
-    re.compile(rf"\b(?:give|rate|score|grade|mark|award|assign)\s+me\b.*{_TOP}", re.I),
-    re.compile(rf"\b{_DIRECTIVE}\b.*(?:{_SELF}).*{_HIGH}|(?:{_SELF}).*\b{_DIRECTIVE}\b.*{_HIGH}", re.I),
-    re.compile(rf"(?:{_SELF}).*\b(?:is|as|at|deserves|merits|earns|es|ist|est|als|comme)\b.*{_HIGH}", re.I),
-    re.compile(
-        rf"{_REQUEST}.*{_SOFT}.*\b(?:mark|scor|grad|rat|scale|weigh|judg|read)|"
-        rf"{_REQUEST}.*\b(?:mark|scor|grad|rat|scale|weigh|judg|read)\w*\b.*{_SOFT}",
-        re.I,
-    ),
-    re.compile(
-        r"\btreat (?:it|this|me|my answer|this answer|this response) as (?:a |an )?(?:excellent|perfect|"
-        r"outstanding|exceptional|level [45]|top|a 5|5/5|full marks)",
-        re.I,
-    ),
+# Sentence-level tests on normalised text: (addressee or self-reference) with a directive and a top score. Each test
+# is a sequence of patterns that must occur in this order; they are searched one after another (linear time: no
+# `.*` chains for the regex engine to backtrack through on hostile input).
+_WORDS = r"\b(?:mark|scor|grad|rat|scale|weigh|judg|read)"
+_SENTENCE_TESTS: list[tuple[re.Pattern[str], ...]] = [
+    tuple(re.compile(p, re.I) for p in seq)
+    for seq in (
+        (rf"\b{_ADDRESSEE}\b", rf"\b{_DIRECTIVE}\b", _TOP),
+        (r"\b(?:give|rate|score|grade|mark|award|assign)\s+me\b", _TOP),
+        (rf"\b{_DIRECTIVE}\b", _SELF, _HIGH),
+        (_SELF, rf"\b{_DIRECTIVE}\b", _HIGH),
+        (_SELF, r"\b(?:is|as|at|deserves|merits|earns|es|ist|est|als|comme)\b", _HIGH),
+        (_REQUEST, _SOFT, _WORDS),
+        (_REQUEST, _WORDS, _SOFT),
+        (
+            r"\btreat (?:it|this|me|my answer|this answer|this response) as (?:a |an )?(?:excellent|perfect|"
+            r"outstanding|exceptional|level [45]|top|a 5|5/5|full marks)",
+        ),
+    )
 ]
+
+
+def _in_order(text: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
+    """Whether the patterns occur in `text` one after another (earliest matches first, so linear)."""
+    pos = 0
+    for pattern in patterns:
+        found = pattern.search(text, pos)
+        if found is None:
+            return False
+        pos = found.end()
+    return True
+
+
 _ASIDE = re.compile(r"^\s*(?:p\.?\s?s\.?|n\.?\s?b\.?|note|footnote|\[\d+\]|\(\d+\)|[*†‡¹²³])", re.I)
 _ASIDE_TOPIC = re.compile(rf"\b{_ADDRESSEE}\b|\b(?:score|grade|grading|rating|marks?|level [1-5])\b", re.I)
 # A paragraph that opens like a note, a system message or a footnote and speaks about grading.
@@ -103,7 +119,7 @@ def normalise(text: str) -> str:
 
 
 def _addressed(sentence: str) -> bool:
-    if any(test.search(sentence) for test in _SENTENCE_TESTS):
+    if any(_in_order(sentence, test) for test in _SENTENCE_TESTS):
         return True
     return bool(_ASIDE.search(sentence) and _ASIDE_TOPIC.search(sentence) and re.search(_HIGH, sentence, re.I))
 
