@@ -109,15 +109,12 @@ class AnswerView:
         if not references:
             return []
         if not self.sentences:
-            return [Coverage(0.0, -1, 0.0, -1) for _ in references]
+            return [Coverage(0.0, -1, 0.0) for _ in references]
         probs = self.support(model, references)
         credit = probs @ CREDIT  # (sentences, references)
-        contra = probs[:, :, LABELS.index("C")]
-        best, worst = credit.argmax(axis=0), contra.argmax(axis=0)
-        return [
-            Coverage(float(credit[b, j]), int(b), float(contra[w, j]), int(w))
-            for j, (b, w) in enumerate(zip(best, worst, strict=True))
-        ]
+        contra = probs[:, :, LABELS.index("C")].max(axis=0)
+        best = credit.argmax(axis=0)
+        return [Coverage(float(credit[b, j]), int(b), float(contra[j])) for j, b in enumerate(best)]
 
     def similarity(self, references: Sequence[str]) -> np.ndarray:
         """Cosine of every sentence with every reference: (sentences, references)."""
@@ -132,5 +129,4 @@ class Coverage:
 
     credit: float  # 0..1: expected label value of the best sentence
     sentence: int  # index of that sentence, -1 for none
-    contradiction: float  # the highest probability that some sentence contradicts the reference
-    contradicting: int  # index of that sentence
+    contradiction: float  # the highest probability that some sentence contradicts it (a feature, never shown)

@@ -23,7 +23,7 @@ from bot.critic.features import AnswerView, Coverage
 from bot.critic.guard import CAP, GRADER_FLAG, cap_scores, screen
 from bot.critic.model import Citation, Critique, Target
 from bot.critic.signals import Signals, language, language_name, signals
-from bot.critic.support import SupportModel, load_support
+from bot.critic.support import CREDIT, SupportModel, load_support
 from bot.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def read(view: AnswerView, target: Target, rubric: Rubric, model: SupportModel, 
     coverage = {d: view.coverage(model, target.key_points.get(d, [])) for d in SCORED}
     concepts = {d: view.coverage(model, rubric.dimensions[d].concepts) for d in SCORED}
     points = [p for d in SCORED for p in target.key_points.get(d, [])]
-    credit = view.support(model, points) @ np.array([1.0, 0.5, 0.0, 0.0]) if points else np.zeros((0, 0))
+    credit = view.support(model, points) @ CREDIT if points else np.zeros((0, 0))
     per_sentence = credit.max(axis=1) if credit.size else np.zeros(len(view.sentences))
     sig = signals(view, target, rubric, load_bank(bank_dir), feedback.outline(target), per_sentence)
     return Reading(view, coverage, concepts, sig)
