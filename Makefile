@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-*; touch $@
 
+# Byte-compile bot/ first: where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile it again.
 run: setup
+	$(BIN)/python -m compileall -q bot app.py > /dev/null
 	$(BIN)/python app.py
 
 lint: setup

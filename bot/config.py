@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     def checkpoint_path(self) -> Path:
         return self.data_dir / "checkpoints.sqlite"
 
+    @property
+    def vectors_path(self) -> Path:
+        """Vectors of the bank's questions and key points, saved so a restart need not embed them again."""
+        return self.data_dir / "bank_vectors.npz"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

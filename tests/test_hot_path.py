@@ -1,6 +1,8 @@
 """A turn does the turn's work only: no settings parsing, client construction, folder scans or ingest planning."""
 
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -82,3 +84,62 @@ def test_the_vector_cache_is_bounded_and_embeds_each_text_once(monkeypatch):
     cache(texts)
     assert len(cache._vectors) == 3 and counts["embed"] == 2  # only the three new texts, in one batch
     assert list(cache._vectors) == texts[2:]  # the least recently used went first
+
+
+def test_importing_the_app_loads_no_index_graph_or_migration_libraries():
+    """What the page needs loads at import; Chroma, LangGraph, LangChain's models, Alembic, BM25 and SciPy
+    load later (with the first store, graph or search, or in the warm-up after launch)."""
+    lazy = ["chromadb", "langchain_chroma", "langgraph", "langsmith", "alembic", "bm25s", "scipy", "sklearn"]
+    code = f"import sys, bot.web.app; print([m for m in {lazy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_repeated_search_is_answered_without_asking_chroma_again(monkeypatch):
+    from bot.retrieval.search import Retriever
+
+    retriever = Retriever.for_settings(get_settings())
+    counts: Counter = Counter()
+    count_calls(monkeypatch, counts, retriever.store, "similarity_search_by_vector_with_relevance_scores")
+    first = retriever.search("how to build a golden set", k=3, role="feature")
+    again = retriever.search("how to build a golden set", k=3, role="feature")
+    assert first and first == again and counts["similarity_search_by_vector_with_relevance_scores"] == 1
+    other = retriever.search("how to build a golden set", k=3, role="foundation")
+    assert other and counts["similarity_search_by_vector_with_relevance_scores"] == 2  # another filter: searched
+    again.clear()  # a caller changing its list leaves the kept results alone
+    assert retriever.search("how to build a golden set", k=3, role="feature") == first
+
+
+@pytest.mark.without_index
+def test_bank_vectors_are_saved_once_and_hold_only_the_bank_and_rubric(tmp_path, monkeypatch):
+    import numpy as np
+
+    from bot.content.questions import load_bank
+    from bot.content.rubric import load_rubric
+    from bot.critic.signals import _reference_rows, warm_bank_references
+    from bot.retrieval.embeddings import MODEL_SHA256, VectorCache, get_model
+
+    settings = get_settings()
+    bank, rubric = load_bank(settings.questions_dir), load_rubric(settings.rubric_path)
+    saved = tmp_path / "bank_vectors.npz"
+    warm_bank_references(bank, rubric, saved)
+    with np.load(saved) as file:
+        texts = {str(t) for t in file["texts"]}
+        assert str(file["model"]) == MODEL_SHA256 and file["vectors"].shape == (len(texts), 384)
+    concepts = {c for d in rubric.dimensions.values() for c in d.concepts}
+    assert set(_reference_rows(bank)[0]) <= texts <= set(_reference_rows(bank)[0]) | concepts
+
+    counts: Counter = Counter()
+    count_calls(monkeypatch, counts, get_model(), "embed")
+    fresh = VectorCache()
+    assert set(fresh.load(saved)) == texts
+    fresh(sorted(texts)[:50])
+    assert counts["embed"] == 0  # a restart reads them instead of embedding them again
+    stamp = saved.stat().st_mtime_ns
+    warm_bank_references(bank, rubric, saved)
+    assert saved.stat().st_mtime_ns == stamp  # nothing new: not written again
+
+    np.savez(tmp_path / "other.npz", model=np.array("another model"), texts=np.array(["x"]), vectors=np.ones((1, 384)))
+    (tmp_path / "torn.npz").write_bytes(saved.read_bytes()[:1000])
+    assert fresh.load(tmp_path / "other.npz") == [] and fresh.load(tmp_path / "torn.npz") == []
+    assert fresh.load(tmp_path / "missing.npz") == []

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.config import PROJECT_ROOT, get_settings
-from bot.storage.migrations import alembic_config, forget_migrations, head_revision
+from bot.storage.migrations import HEAD, alembic_config, forget_migrations, head_revision
 from bot.storage.models import Base
 from bot.storage.store import make_store
 from tests.storage import BACKENDS, NO_POSTGRES, empty_postgres, fresh_store
@@ -109,3 +109,8 @@ def test_alembic_command_line_uses_the_app_settings(data_dir):
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(data_dir / "coach.db") as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchone() == (head_revision(),)
+
+
+def test_the_fast_start_check_knows_the_newest_migration():
+    """`upgrade` skips Alembic when the database is at HEAD: a new migration must move HEAD too."""
+    assert head_revision() == HEAD

@@ -288,10 +288,8 @@ def _blend(question: str, statements: list[str]) -> list[float]:
 
 
 def _citations(settings: Settings, target: Target, weakest: str, gaps: list[str]) -> list[Citation]:
-    from bot.retrieval.index import ensure_index
     from bot.retrieval.search import retrieve
 
-    ensure_index(settings)
     topic = {"evaluation": "evaluation", "failure_modes": "failure-modes"}.get(weakest)
     points = target.key_points.get(weakest, [])[:2]
     hits = retrieve(settings, " ".join([target.text, *points]), k=2, topic=topic, embedding=_blend(target.text, points))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from bot.content.rubric import Rubric
 from bot.content.vocabulary import SCORED
 from bot.critic.features import AnswerView, embed_references, split_sentences
 from bot.critic.model import Target
+from bot.retrieval.embeddings import cached_vectors
 
 ENGLISH_BELOW = 12  # words: shorter texts are not language-checked (too little to tell)
 COPIED = 0.86  # cosine at which an answer sentence is a copy of a key point, outline line or rubric concept
@@ -114,30 +116,50 @@ def references(target: Target) -> list[str]:
     return [target.text, *points]
 
 
+def _reference_rows(bank: QuestionBank) -> tuple[list[str], list[int]]:
+    """Every bank question's references, each question's rows together, and where each question's rows start."""
+    rows: list[str] = []
+    starts: list[int] = []
+    for question in bank.questions:
+        starts.append(len(rows))
+        rows += references(Target.of(question))  # never empty: the question's own text comes first
+    return rows, starts
+
+
 @lru_cache(maxsize=4)
 def _bank_references(bank: QuestionBank) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Every bank question's references as one matrix, the owner of each row, and the question ids."""
-    rows: list[str] = []
-    owners: list[str] = []
-    for question in bank.questions:
-        refs = references(Target.of(question))
-        rows += refs
-        owners += [question.id] * len(refs)
-    return embed_references(rows), np.array(owners), tuple(q.id for q in bank.questions)
+    """The bank's references as one matrix, where each question's rows start, and the question ids.
+
+    Each question's rows are together, so a per-question maximum is one `reduceat`.
+    """
+    rows, starts = _reference_rows(bank)
+    return embed_references(rows), np.array(starts), tuple(q.id for q in bank.questions)
 
 
-def warm_bank_references(bank: QuestionBank) -> None:
-    """Embed every bank question's references now (at start), not in the first critique."""
+def warm_bank_references(bank: QuestionBank, rubric: Rubric | None = None, saved: Path | None = None) -> None:
+    """Embed every bank question's references (and the rubric's concepts) now, at start, not in the first critique.
+
+    With `saved`, the vectors an earlier start wrote there are read first, and the file is written again when
+    it lacks some of these texts. Only the bank's and rubric's own texts go there, never a candidate's.
+    """
+    rows, _ = _reference_rows(bank)
+    concepts = [] if rubric is None else [c for d in SCORED for c in rubric.dimensions[d].concepts]
+    known = set(cached_vectors.load(saved)) if saved is not None else set()
     _bank_references(bank)
+    embed_references(concepts)
+    if saved is not None and not {*rows, *concepts} <= known:
+        cached_vectors.save(saved, [*rows, *concepts])
 
 
 def _bank_fit(view: AnswerView, bank: QuestionBank, own: str | None) -> float:
     """How well the answer fits the best bank question other than `own` (its text and key points)."""
     if not view.sentences:
         return 0.0
-    matrix, owners, ids = _bank_references(bank)
-    sims = view.vectors @ matrix.T
-    return max((_top3(sims[:, owners == qid]) for qid in ids if qid != own), default=0.0)
+    matrix, starts, ids = _bank_references(bank)
+    per_question = np.maximum.reduceat(view.vectors @ matrix.T, starts, axis=1)  # (sentences, questions)
+    top3 = np.sort(per_question, axis=0)[-3:].mean(axis=0)  # _top3 of each question, all at once
+    others = [n for n, qid in enumerate(ids) if qid != own]
+    return float(top3[others].max()) if others else 0.0
 
 
 def signals(

@@ -42,10 +42,8 @@ def derived_target(settings: Settings, question: str, role: str, domain: str | N
     The rubric concepts closest to it, plus guide content
     (never from a guide's "mistakes" section, whose sentences describe what not to do).
     """
-    from bot.retrieval.index import ensure_index
     from bot.retrieval.search import retrieve
 
-    ensure_index(settings)
     rubric = load_rubric(settings.rubric_path)
     qvec = embed_references([question])[0]
     hits = [h for h in retrieve(settings, question, k=5, role=role) if not _MISTAKES.search(h.heading)][:3]

@@ -6,9 +6,8 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, Field
 
 from bot.config import Settings, get_settings
@@ -18,15 +17,16 @@ from bot.critic.critic import Critic
 from bot.critic.guard import screen
 from bot.critic.model import Citation, Critique
 from bot.errors import CoachError
-from bot.interview.graph import Collaborators, InterviewGraph
 from bot.interview.state import InterviewPlan, InterviewState, Message, Summary
 from bot.llm.chat import LLM, Usage, make_chat_model
-from bot.retrieval.index import ensure_index
 from bot.retrieval.search import retrieve
-from bot.storage.checkpoints import make_checkpointer
 from bot.storage.store import make_store
 
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
 STREAMED_NODES = ("ask_question", "ask_follow_up", "clarify")  # nodes whose model output the candidate reads
+DURABILITY = "exit"  # checkpoint once per turn; see _stream_or_invoke
 DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double submit
 
 
@@ -72,20 +72,37 @@ class InterviewService:
         self.store = make_store(self.settings)
         model = chat_model if chat_model is not None else make_chat_model(self.settings, temperature=0.0)
         self.llm = LLM(model, self.settings) if model is not None else None
-        ensure_index(self.settings)  # ingests (and says so) when the index is missing or stale
-        deps = Collaborators(
-            bank=self.bank,
-            rubric=self.rubric,
-            turns=self.store,
-            critic=Critic(self.settings, self.llm),
-            search=self.search,
-            llm=self.llm,
-            prompts_dir=self.settings.prompts_dir,
-            guides_dir=self.settings.guides_dir,
-        )
-        self.graph = InterviewGraph(deps).build(make_checkpointer(self.settings))
+        self.critic = Critic(self.settings, self.llm)
+        self._graph: Any = None  # a CompiledStateGraph
+        self._graph_guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+
+    @property
+    def graph(self) -> Any:
+        """The compiled interview graph with its checkpointer, built on first use.
+
+        LangGraph and LangChain load here rather than when the app starts, so the page is served sooner;
+        the app's warm-up builds it right after launch.
+        """
+        if self._graph is None:
+            from bot.interview.graph import Collaborators, InterviewGraph
+            from bot.storage.checkpoints import make_checkpointer
+
+            with self._graph_guard:
+                if self._graph is None:
+                    deps = Collaborators(
+                        bank=self.bank,
+                        rubric=self.rubric,
+                        turns=self.store,
+                        critic=self.critic,
+                        search=self.search,
+                        llm=self.llm,
+                        prompts_dir=self.settings.prompts_dir,
+                        guides_dir=self.settings.guides_dir,
+                    )
+                    self._graph = InterviewGraph(deps).build(make_checkpointer(self.settings))
+        return self._graph
 
     def search(self, text: str, role: str, topic: str | None = None) -> list[Citation]:
         """Guide excerpts for the interviewer (context for phrasing and hints)."""
@@ -127,12 +144,18 @@ class InterviewService:
     def _stream_or_invoke(
         self, config: dict[str, Any], update: dict[str, Any], on_token: Callable[[str], None] | None
     ) -> dict[str, Any]:
-        """Run the graph once; with `on_token`, pass on what the interviewer model writes as it streams."""
+        """Run the graph once; with `on_token`, pass on what the interviewer model writes as it streams.
+
+        The checkpoint is written when the turn's run ends (durability "exit"), not after every step: a turn
+        is all or nothing, so a crash mid-turn leaves the session as it was before the answer instead of
+        half-way through it, and the turn saves about 7 ms of SQLite writes. The answer itself is stored in
+        the turns table before it is critiqued, whatever happens to the run.
+        """
         if on_token is None:
-            out = self.graph.invoke(update, config, durability="sync")
+            out = self.graph.invoke(update, config, durability=DURABILITY)
             return dict(out) if isinstance(out, dict) else out.model_dump()
         values: dict[str, Any] = {}
-        for mode, chunk in self.graph.stream(update, config, stream_mode=["messages", "values"], durability="sync"):
+        for mode, chunk in self.graph.stream(update, config, stream_mode=["messages", "values"], durability=DURABILITY):
             if mode == "values":
                 values = dict(chunk) if isinstance(chunk, dict) else chunk.model_dump()
             elif (

@@ -6,15 +6,17 @@ import importlib.util
 import logging
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, SystemMessage, trim_messages
 from pydantic import BaseModel, Field, model_validator
 
 from bot.config import Settings
 from bot.errors import CoachError
 from bot.llm.tokens import count_tokens, estimate_cost
+
+if TYPE_CHECKING:  # LangChain loads with the first model, not with the app: offline, there is none
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,8 @@ class LLM:
         """Drop the oldest history (never the system prompt or the last message) to fit the budget."""
         if _count(messages) <= self.budget:
             return messages
+        from langchain_core.messages import SystemMessage, trim_messages
+
         trimmed = trim_messages(
             messages,
             max_tokens=self.budget,

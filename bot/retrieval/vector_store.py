@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from typing import Any
-
-from langchain_chroma import Chroma
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.errors import CoachError
-from bot.retrieval.embeddings import MODEL_ID, ChromaMiniLM, LangChainMiniLM
+from bot.retrieval.embeddings import MODEL_ID
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -49,7 +50,14 @@ def wipe_local_index(settings: Settings) -> None:
 
 
 def make_vector_store(settings: Settings) -> Chroma:
-    """The LangChain Chroma store for the guides: embedded by default, a server when CHROMA_HOST is set."""
+    """The LangChain Chroma store for the guides: embedded by default, a server when CHROMA_HOST is set.
+
+    Chroma and LangChain's store are imported here, with the first store, not when the app starts.
+    """
+    from langchain_chroma import Chroma
+
+    from bot.retrieval.adapters import ChromaMiniLM, LangChainMiniLM
+
     client = chroma_client(settings)
     try:
         client.get_or_create_collection(

@@ -6,20 +6,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import PROJECT_ROOT
 from bot.errors import CoachError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 BASELINE = "0001"  # sessions and turns exactly as `create_all` made them before migrations existed
+HEAD = "0003"  # the newest revision; a test checks it against Alembic's own view of migrations/versions
 ADVISORY_LOCK_KEY = 7_402_613_911  # any fixed 64-bit number; PostgreSQL serialises upgrades on it
 
 _migrated: set[str] = set()
@@ -28,6 +29,8 @@ _in_process = threading.Lock()
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config for the project's migrations; with `connection`, env.py migrates through it."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -36,7 +39,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest revision in migrations/versions."""
+    """The newest revision in migrations/versions, as Alembic reads it."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise CoachError(f"no migrations found in {MIGRATIONS_DIR}; restore the migrations/ folder")
@@ -45,6 +50,8 @@ def head_revision() -> str:
 
 def current_revision(connection: Connection) -> str | None:
     """The revision this database is at (None when it was never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
     revision = MigrationContext.configure(connection).get_current_revision()
     connection.commit()  # end the read so Alembic can run its own transaction
     return revision
@@ -90,18 +97,39 @@ def _exclusive(connection: Connection) -> Iterator[None]:
 
 def _stamp_legacy(connection: Connection, config: Config) -> None:
     """Mark a database made by `create_all` before migrations existed as being at the baseline revision."""
+    from alembic import command
+
     tables = set(inspect(connection).get_table_names())
     connection.commit()
     if "sessions" in tables and "alembic_version" not in tables:
         command.stamp(config, BASELINE)
 
 
+def _at_head(engine: Engine) -> bool:
+    """Whether the database is already at HEAD, read with one plain query (no Alembic import at start)."""
+    try:
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except SQLAlchemyError:  # no version table yet: a new or pre-migration database
+        return False
+    return versions == [HEAD]
+
+
 def upgrade(engine: Engine) -> None:
-    """`alembic upgrade head` on this engine's database, once per process; a no-op when already current."""
+    """`alembic upgrade head` on this engine's database, once per process; a no-op when already current.
+
+    A database already at HEAD is confirmed with one query; Alembic is loaded only when there is work to do.
+    """
     key = engine.url.render_as_string(hide_password=False)
     with _in_process:
         if key in _migrated:
             return
+        if _at_head(engine):
+            _migrated.add(key)
+            return
+        from alembic import command
+        from alembic.util import CommandError
+
         head = head_revision()
         try:
             with engine.connect() as connection:

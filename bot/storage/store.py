@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,10 +53,8 @@ class Store:
             return int(turn.id)
 
     def attach_critique(self, turn_id: int, critique: dict[str, Any]) -> None:
-        with self.session() as db:
-            turn = db.get(Turn, turn_id)
-            if turn is not None:
-                turn.critique = json.loads(json.dumps(critique))
+        with self.session() as db:  # one UPDATE, no read first
+            db.execute(update(Turn).where(Turn.id == turn_id).values(critique=json.loads(json.dumps(critique))))
 
     def turns(self, session_id: str) -> list[Turn]:
         with self.session() as db:

@@ -7,7 +7,7 @@ import threading
 
 import gradio as gr
 
-from bot.config import Settings, get_settings
+from bot.config import get_settings
 from bot.critic.calibration import load_figures
 from bot.drills.service import DrillService
 from bot.interview.service import InterviewService
@@ -62,26 +62,32 @@ def build_app(service: InterviewService | None = None) -> gr.Blocks:
     return CoachApp(service or InterviewService()).demo
 
 
-def warm_critic(settings: Settings) -> None:
-    """Load what the first critique would otherwise wait for (bank vectors, the language model).
+def warm_up(service: InterviewService) -> None:
+    """Load what the first turn would otherwise wait for: graph, guide index, retriever, bank vectors, language model.
 
-    Runs off the request path: the server answers while this runs.
+    The index is ingested here when it is missing or stale.
+
+    Runs off the request path, after the server is up: the page is served while this runs, and a request
+    that needs the index before this is done waits for it (`ensure_index` holds a lock) instead of failing.
     """
-    from bot.content.questions import load_bank
     from bot.critic.signals import language, warm_bank_references
+    from bot.retrieval.search import retrieve
 
     try:
-        warm_bank_references(load_bank(settings.questions_dir))
+        service.graph  # noqa: B018 - built on first use
+        retrieve(service.settings, "evaluation plan for a launch", k=1)
+        warm_bank_references(service.bank, service.rubric, service.settings.vectors_path)
         language("a warm-up sentence long enough to be checked for its language, nothing more")
-    except Exception:  # noqa: BLE001 - warming is best effort; the first critique loads what it needs
-        log.warning("critic warm-up failed; the first critique will load its data", exc_info=True)
+    except Exception:  # noqa: BLE001 - warming is best effort; the first turn loads what it needs
+        log.warning("warm-up failed; the first turn will load what it needs", exc_info=True)
 
 
 def launch() -> None:
-    """Build the app on the configured settings and serve it."""
+    """Build the app on the configured settings, serve it, then warm the critic and index behind it."""
     settings = get_settings()
     service = InterviewService(settings)
-    threading.Thread(target=warm_critic, args=(settings,), name="warm-critic", daemon=True).start()
     demo = build_app(service)
     demo.queue(default_concurrency_limit=16)
-    demo.launch(server_name=settings.server_name, server_port=settings.port, css=CSS)
+    demo.launch(server_name=settings.server_name, server_port=settings.port, css=CSS, prevent_thread_lock=True)
+    threading.Thread(target=warm_up, args=(service,), name="warm-up", daemon=True).start()
+    demo.block_thread()
