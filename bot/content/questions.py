@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from bot.content.vocabulary import DIMENSIONS, SCORED, SKILLS, Domain, Role, check_domain, check_role
+from bot.content.yaml_files import load_yaml
 from bot.errors import CoachError
 
 
@@ -103,7 +104,7 @@ def load_bank(folder: Path) -> QuestionBank:
     questions: list[Question] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            items = yaml.safe_load(path.read_text()) or []
+            items = load_yaml(path.read_text()) or []
         except yaml.YAMLError as exc:
             raise CoachError(f"{path.name}: invalid YAML ({str(exc).splitlines()[0]}); fix the file") from exc
         for n, item in enumerate(items, 1):

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from bot.content.vocabulary import DIMENSIONS
+from bot.content.yaml_files import load_yaml
 from bot.errors import CoachError
 
 
@@ -52,7 +53,7 @@ class Rubric(BaseModel):
 def load_rubric(path: Path) -> Rubric:
     """Parse and validate the rubric file; errors name the file."""
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = load_yaml(path.read_text())
         for name, dim in raw.get("dimensions", {}).items():
             dim["name"] = name
         return Rubric.model_validate(raw)

@@ -13,11 +13,11 @@ from itertools import product
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from bot.config import Settings, get_settings
 from bot.content.questions import load_bank
 from bot.content.vocabulary import DIMENSIONS
+from bot.content.yaml_files import load_yaml
 from bot.critic.model import Critique, Target
 from bot.critic.offline import critique_target
 from bot.critic.targets import resolve_target
@@ -59,7 +59,7 @@ def load_labelled(folder: Path | None = None) -> list[Labelled]:
     folder = folder or get_settings().calibration_dir
     items: list[Labelled] = []
     for path in sorted(folder.glob("*.yaml")):
-        for raw in yaml.safe_load(path.read_text()) or []:
+        for raw in load_yaml(path.read_text()) or []:
             items.append(
                 Labelled(
                     raw["id"],

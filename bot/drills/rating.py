@@ -10,6 +10,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from bot.content.yaml_files import load_yaml
 from bot.drills import stats
 from bot.drills.model import RoundResult
 from bot.errors import CoachError
@@ -91,7 +92,7 @@ def _load(folder: Path, stamp: tuple[tuple[str, float], ...]) -> dict[str, Rater
     for name, _ in stamp:
         path = folder / name
         try:
-            loaded = RaterSet.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            loaded = RaterSet.model_validate(load_yaml(path.read_text(encoding="utf-8")))
         except (OSError, yaml.YAMLError) as exc:
             raise CoachError(f"cannot read the rater set {path} ({exc})") from exc
         except ValidationError as exc:

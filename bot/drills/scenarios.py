@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from bot.content.vocabulary import Domain, Role
+from bot.content.yaml_files import load_yaml
 from bot.errors import CoachError
 
 Range = tuple[float, float]
@@ -78,7 +79,7 @@ class Scenario(BaseModel):
 @lru_cache(maxsize=4)
 def _load(path: Path, mtime: float) -> tuple[Scenario, ...]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        raw = load_yaml(path.read_text(encoding="utf-8")) or []
         return tuple(Scenario.model_validate(item) for item in raw)
     except (OSError, yaml.YAMLError) as exc:
         raise CoachError(f"cannot read the drill scenarios in {path} ({exc}); restore the file") from exc

@@ -62,6 +62,9 @@ class MiniLM:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = 2
+        # No busy-waiting between runs: spinning threads took the cores from the server's event loop (API turn
+        # p50 130 -> 90 ms beside an echo app at 80-89 ms), for about 10% slower embedding in isolation.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()
 

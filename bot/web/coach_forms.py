@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from bot.coaching.assignments import MAX_TIME_LIMIT_S
+from bot.content.yaml_files import load_yaml
 from bot.errors import CoachError
 from bot.storage.models import CoachAccount
 from bot.storage.store import Store
@@ -55,7 +56,7 @@ def parse_custom(text: str | None) -> list[dict[str, Any]] | None:
     if not (text or "").strip():
         return None
     try:
-        data = yaml.safe_load(text or "")
+        data = load_yaml(text or "")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
