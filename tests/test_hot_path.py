@@ -143,3 +143,17 @@ def test_bank_vectors_are_saved_once_and_hold_only_the_bank_and_rubric(tmp_path,
     (tmp_path / "torn.npz").write_bytes(saved.read_bytes()[:1000])
     assert fresh.load(tmp_path / "other.npz") == [] and fresh.load(tmp_path / "torn.npz") == []
     assert fresh.load(tmp_path / "missing.npz") == []
+
+
+@pytest.mark.without_index
+def test_the_warm_up_behind_the_page_builds_what_the_first_turn_needs():
+    from bot.web.app import warm_up
+
+    settings = get_settings()
+    service = InterviewService(settings)  # what launch() builds before serving: no index, no graph yet
+    assert service._graph is None and not settings.chroma_dir.exists() and not settings.vectors_path.exists()
+    warm_up(service)
+    assert service._graph is not None and settings.vectors_path.exists()
+    assert index.ensure_index(settings, force=True) is None  # the index was built from the guides, and is current
+    start = service.start("feature", questions=1)
+    assert service.submit(start.session_id, ANSWER).critique.citations  # the first turn finds guide excerpts

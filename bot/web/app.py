@@ -65,10 +65,8 @@ def build_app(service: InterviewService | None = None) -> gr.Blocks:
 def warm_up(service: InterviewService) -> None:
     """Load what the first turn would otherwise wait for: graph, guide index, retriever, bank vectors, language model.
 
-    The index is ingested here when it is missing or stale.
-
-    Runs off the request path, after the server is up: the page is served while this runs, and a request
-    that needs the index before this is done waits for it (`ensure_index` holds a lock) instead of failing.
+    Runs off the request path, after the server is up: the page is served while this runs. A missing or stale
+    index is ingested here, and a request that needs it sooner waits for it (`ensure_index` holds a lock).
     """
     from bot.critic.signals import language, warm_bank_references
     from bot.retrieval.search import retrieve
