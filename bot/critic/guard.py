@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.llm.tokens import truncate_tokens
+from bot.text import strip_controls
 
 CAP = 2.0  # the ceiling for answers that game the grader, wander off topic, or list terms without reasoning
 GRADER_FLAG = "addressed_grader"  # the flag of an answer with text aimed at the grader; every critic keeps the cap
@@ -172,8 +173,8 @@ def find_injections(text: str) -> list[str]:
 
 
 def screen(text: str, token_limit: int) -> Screened:
-    """Bound the text to `token_limit` tokens and report grader-directed spans."""
-    bounded, truncated = truncate_tokens(text, token_limit)
+    """Drop control characters, bound the text to `token_limit` tokens and report grader-directed spans."""
+    bounded, truncated = truncate_tokens(strip_controls(text), token_limit)
     return Screened(text=bounded, injected=tuple(find_injections(bounded)), truncated=truncated)
 
 

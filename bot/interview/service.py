@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 STREAMED_NODES = ("ask_question", "ask_follow_up", "clarify")  # nodes whose model output the candidate reads
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe(16) makes, with room to grow
+LOCK_STRIPES = 64  # per-session serialisation through a fixed set of locks: memory stays flat, whatever ids arrive
 DURABILITY = "exit"  # checkpoint once per turn; see _stream_or_invoke
 DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double submit
 
@@ -75,8 +79,7 @@ class InterviewService:
         self.critic = Critic(self.settings, self.llm)
         self._graph: Any = None  # a CompiledStateGraph
         self._graph_guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        self._stripes = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     @property
     def graph(self) -> Any:
@@ -111,9 +114,16 @@ class InterviewService:
 
     # -- running the graph ------------------------------------------------------------------------------
 
+    @staticmethod
+    def _checked(session_id: object) -> str:
+        """The id, if it has the shape of one we issue; CoachError before any lock, lookup or log otherwise."""
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+            raise CoachError("no interview with that id (it should be 22 letters, digits, - or _); start a new one")
+        return session_id
+
     def _lock(self, session_id: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(session_id, threading.Lock())
+        """The lock that serialises this session's turns (one of LOCK_STRIPES, shared by a few sessions)."""
+        return self._stripes[zlib.crc32(self._checked(session_id).encode()) % LOCK_STRIPES]
 
     @staticmethod
     def _config(session_id: str, usage: Usage | None = None) -> dict[str, Any]:
@@ -124,7 +134,7 @@ class InterviewService:
 
     def state(self, session_id: str) -> InterviewState:
         """The session as checkpointed; CoachError when there is no such session."""
-        snapshot = self.graph.get_state(self._config(session_id))
+        snapshot = self.graph.get_state(self._config(self._checked(session_id)))
         if not snapshot.values:
             raise CoachError(f"no interview with id {session_id!r}; start a new one")
         return InterviewState.model_validate(snapshot.values)

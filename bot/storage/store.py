@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.errors import CoachError
 from bot.storage.migrations import upgrade
 from bot.storage.models import Base, InterviewSession, Turn, utc_now
+from bot.text import strip_controls
 
 __all__ = ["Base", "InterviewSession", "Store", "Turn", "make_store"]
 
@@ -92,9 +93,28 @@ class Store:
             )
 
 
+def clean(value: Any) -> Any:
+    """`value` with control characters removed from every string in it (PostgreSQL refuses NUL in text)."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, dict):
+        return {key: clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(clean(item) for item in value)
+    return value
+
+
+def _clean_parameters(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    return statement, clean(parameters)
+
+
 @lru_cache(maxsize=8)
 def _engine(url: str) -> Engine:
-    engine = create_engine(url, pool_pre_ping=True)
+    # hide_parameters: a database error must not write an answer, a session id or a password hash to the log
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)  # same text on every backend
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")

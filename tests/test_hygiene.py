@@ -1,0 +1,45 @@
+"""What reaches storage and logs: no control characters, no SQL parameters in errors, no lookups for malformed ids."""
+
+import pytest
+from sqlalchemy import text
+
+from bot.config import get_settings
+from bot.errors import CoachError
+from bot.interview.service import InterviewService
+from tests.storage import BACKENDS, fresh_store
+
+ANSWER = "I would build a golden set\x00 of 300 real tickets\x07 by intent and watch the edit rate\x1b weekly."
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_control_characters_are_dropped_before_storage_on_every_backend(backend, monkeypatch):
+    store = fresh_store(backend, monkeypatch)
+    service = InterviewService(get_settings())
+    start = service.start("feature", questions=2)
+    result = service.submit(start.session_id, ANSWER)
+    assert result.critique is not None  # the answer was taken, not refused (PostgreSQL rejects NUL in text)
+    stored = [t.answer for t in store.turns(start.session_id) if t.kind == "answer"]
+    assert stored == ["I would build a golden set of 300 real tickets by intent and watch the edit rate weekly."]
+    turn = store.add_turn(start.session_id, "answer", "Line one\x00\nline two\ttabbed", "kept\r\nas typed\x7f", None)
+    row = next(t for t in store.turns(start.session_id) if t.id == turn)
+    assert (row.prompt, row.answer) == ("Line one\nline two\ttabbed", "kept\r\nas typed")  # tab, newline, CR stay
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_database_errors_do_not_carry_the_parameters(backend, monkeypatch):
+    store = fresh_store(backend, monkeypatch)
+    with pytest.raises(Exception) as raised, store.session() as db:
+        db.execute(text("INSERT INTO no_such_table (answer) VALUES (:answer)"), {"answer": "MY PRIVATE ANSWER"})
+    assert "MY PRIVATE ANSWER" not in str(raised.value) and "hidden" in str(raised.value)
+
+
+def test_malformed_session_ids_are_refused_before_any_lookup():
+    service = InterviewService()
+    for bad in ("x" * 100_000, "../../etc/passwd", "", "short", "has space in it 123456", 42):
+        with pytest.raises(CoachError, match="no interview with that id"):
+            service.submit(bad, "an answer")  # type: ignore[arg-type]
+        with pytest.raises(CoachError, match="no interview with that id"):
+            service.end(bad)  # type: ignore[arg-type]
+    assert service._graph is None  # nothing was looked up: the graph (and its checkpoints) never even loaded
+    with pytest.raises(CoachError, match="no interview with id 'AAAAAAAAAAAAAAAAAAAAAA'"):
+        service.submit("A" * 22, "an answer")  # the right shape, but unknown
