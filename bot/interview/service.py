@@ -7,7 +7,8 @@ import secrets
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
@@ -121,9 +122,15 @@ class InterviewService:
             raise CoachError("no interview with that id (it should be 22 letters, digits, - or _); start a new one")
         return session_id
 
-    def _lock(self, session_id: str) -> threading.Lock:
-        """The lock that serialises this session's turns (one of LOCK_STRIPES, shared by a few sessions)."""
-        return self._stripes[zlib.crc32(self._checked(session_id).encode()) % LOCK_STRIPES]
+    @contextmanager
+    def _lock(self, session_id: str) -> Iterator[None]:
+        """Serialise this session's turns, in this process and, on PostgreSQL, across every replica.
+
+        In process: one of LOCK_STRIPES locks, shared by a few sessions. Across replicas: an advisory lock.
+        """
+        stripe = self._stripes[zlib.crc32(self._checked(session_id).encode()) % LOCK_STRIPES]
+        with stripe, self.store.serialised(f"session:{session_id}"):
+            yield
 
     @staticmethod
     def _config(session_id: str, usage: Usage | None = None) -> dict[str, Any]:

@@ -1,13 +1,24 @@
-"""The LangGraph checkpointer factory: the interview graph's state after every step, in SQLite in the data folder."""
+"""The LangGraph checkpointer factory: the interview graph's state after each turn.
+
+SQLite in the data folder by default; PostgreSQL (`langgraph-checkpoint-postgres`) when DATABASE_URL points at
+PostgreSQL, so that every replica behind a load balancer sees every session.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from functools import lru_cache
+from typing import Any
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from bot.errors import CoachError
+
+SETUP_LOCK_KEY = 7_402_613_912  # PostgreSQL serialises the checkpoint tables' set-up on it (one replica at a time)
+POOL_MAX = 8  # checkpoint connections per process
 
 # The typed values the interview state holds; only these are rebuilt from a checkpoint (no arbitrary imports).
 STATE_TYPES = [
@@ -25,9 +36,42 @@ STATE_TYPES = [
 ]
 
 
-def make_checkpointer(settings: Settings) -> SqliteSaver:
-    """A SQLite checkpointer in the data folder (WAL, shared across threads)."""
+def _serde() -> JsonPlusSerializer:
+    return JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
+
+
+@lru_cache(maxsize=4)
+def _postgres_pool(conninfo: str) -> Any:
+    """One connection pool per database and process (autocommit, dict rows: what PostgresSaver expects)."""
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
+    kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+    return ConnectionPool(conninfo, min_size=1, max_size=POOL_MAX, kwargs=kwargs, open=True)
+
+
+def _postgres_saver(url: str) -> Any:
+    try:
+        from langgraph.checkpoint.postgres import PostgresSaver
+    except ImportError as exc:
+        raise CoachError("DATABASE_URL is PostgreSQL: install the postgres extra, pip install '.[postgres]'") from exc
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    pool = _postgres_pool(conninfo)
+    saver = PostgresSaver(pool, serde=_serde())
+    with pool.connection() as conn:  # replicas starting together take turns creating the tables
+        conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+        try:
+            saver.setup()
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
+    return saver
+
+
+def make_checkpointer(settings: Settings) -> Any:
+    """PostgreSQL when DATABASE_URL points there, else a SQLite file in the data folder (WAL, shared by threads)."""
+    if settings.sqlalchemy_url.startswith("postgresql"):
+        return _postgres_saver(settings.sqlalchemy_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
-    return SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES))
+    return SqliteSaver(conn, serde=_serde())

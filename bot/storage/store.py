@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy import create_engine, event, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,25 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def serialised(self, key: str) -> Iterator[None]:
+        """Hold a lock on `key` that holds across processes: a PostgreSQL advisory lock on its own connection.
+
+        On SQLite (one process by design) this is a no-op; callers also hold an in-process lock.
+        """
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:n)"), {"n": number})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:n)"), {"n": number})
+                connection.commit()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -113,7 +133,9 @@ def _clean_parameters(
 @lru_cache(maxsize=8)
 def _engine(url: str) -> Engine:
     # hide_parameters: a database error must not write an answer, a session id or a password hash to the log
-    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # PostgreSQL: room for every queued turn's lock connection plus its work (queue concurrency 16)
+    pool = {"pool_size": 16, "max_overflow": 16} if url.startswith("postgresql") else {}
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
     event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)  # same text on every backend
     if url.startswith("sqlite"):
 
