@@ -8,9 +8,10 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.config import PROJECT_ROOT, get_settings
+from bot.interview.service import InterviewService
 from bot.storage.migrations import HEAD, alembic_config, forget_migrations, head_revision
 from bot.storage.models import Base
 from bot.storage.store import make_store
@@ -114,3 +115,27 @@ def test_alembic_command_line_uses_the_app_settings(data_dir):
 def test_the_fast_start_check_knows_the_newest_migration():
     """`upgrade` skips Alembic when the database is at HEAD: a new migration must move HEAD too."""
     assert head_revision() == HEAD
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_duplicate_turns_left_by_an_old_crash_are_renumbered_on_upgrade(backend, monkeypatch):
+    store = fresh_store(backend, monkeypatch)
+    sid = InterviewService().start("feature", questions=2).session_id
+    with store.engine.connect() as connection:
+        config = alembic_config(connection)
+        command.downgrade(config, "0003")  # before turns had an identity
+        connection.commit()
+        for seq, answer in ((1, "first"), (2, "the same answer, stored twice after a crash"), (2, "later")):
+            connection.execute(
+                text("INSERT INTO turns (session_id, seq, kind, prompt, answer, created) "
+                     "VALUES (:s, :q, 'answer', 'Q?', :a, CURRENT_TIMESTAMP)"),
+                {"s": sid, "q": seq, "a": answer},
+            )  # fmt: skip
+        connection.commit()
+        command.upgrade(config, "head")
+        connection.commit()
+    assert [(t.seq, t.answer) for t in store.turns(sid)] == [
+        (1, "first"),
+        (2, "the same answer, stored twice after a crash"),
+        (3, "later"),
+    ]

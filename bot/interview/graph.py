@@ -75,7 +75,9 @@ class GuideSearch(Protocol):
 class TurnLog(Protocol):
     """Where turns and finished sessions are written (see `bot.storage.store.Store`)."""
 
-    def add_turn(self, session_id: str, kind: str, prompt: str, answer: str, question_id: str | None) -> int: ...
+    def add_turn(
+        self, session_id: str, kind: str, prompt: str, answer: str, question_id: str | None, seq: int | None = None
+    ) -> int: ...
 
     def attach_critique(self, turn_id: int, critique: dict[str, Any]) -> None: ...
 
@@ -144,8 +146,15 @@ class InterviewGraph:
         except LLMFailure:
             return fallback, [BANK_FALLBACK]
 
-    def _log(self, state: InterviewState, kind: str) -> int:
-        return self.deps.turns.add_turn(state.session_id, kind, state.prompt or "", state.input, state.current)
+    def _log(self, state: InterviewState, kind: str) -> tuple[int, dict[str, Any]]:
+        """Store the input as the session's next turn; returns its id and the state update that counts it.
+
+        The number comes from the checkpointed state, so the same input run again after a crash (which left
+        the checkpoint before this turn) is the same turn, and the store keeps it once.
+        """
+        seq = None if state.logged is None else state.logged + 1
+        turn = self.deps.turns.add_turn(state.session_id, kind, state.prompt or "", state.input, state.current, seq)
+        return turn, ({} if seq is None else {"logged": seq})
 
     # -- nodes -----------------------------------------------------------------------------------------
 
@@ -201,9 +210,11 @@ class InterviewGraph:
     def record_answer(self, state: InterviewState) -> dict[str, Any]:
         """Persist the answer before anything else (critique, LLM) runs."""
         kind = "follow_up" if state.probes else "answer"
+        turn, logged = self._log(state, kind)
         message = Message(role="user", content=state.input, kind=kind)
         return {
-            "pending_turn": self._log(state, kind),
+            "pending_turn": turn,
+            **logged,
             "transcript": [*state.transcript, message],
             "last_answer": {"text": state.input, "at": time.time()},
         }
@@ -278,17 +289,17 @@ class InterviewGraph:
         }
 
     def skip_question(self, state: InterviewState) -> dict[str, Any]:
-        self._log(state, "skip")
+        _, logged = self._log(state, "skip")
         results = list(state.results)
         if state.result_for(state.current) is None:
             question = self.question(state)
             results.append(
                 QuestionResult(question_id=question.id, question=question.text, skipped=True, hints=state.hints)
             )
-        return {**self._say(state, "Skipped. Let's move on.", "notice"), "results": results}
+        return {**self._say(state, "Skipped. Let's move on.", "notice"), "results": results, **logged}
 
     def give_hint(self, state: InterviewState) -> dict[str, Any]:
-        self._log(state, "hint")
+        _, logged = self._log(state, "hint")
         hints = state.hints + 1
         chunk = state.context[min(hints - 1, len(state.context) - 1)] if state.context else None
         if chunk is None:
@@ -298,10 +309,10 @@ class InterviewGraph:
             tip = " ".join(re.split(r"(?<=[.!?])\s+", body)[:2])
             tip = f"From the guide *{chunk.heading}* ({chunk.topic}): {tip}"
         text = f"**Hint** (costs {HINT_PENALTY:g} points on this question): {tip}"
-        return {**self._say(state, text, "hint"), "hints": hints}
+        return {**self._say(state, text, "hint"), "hints": hints, **logged}
 
     def clarify(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
-        self._log(state, "clarify")
+        _, logged = self._log(state, "clarify")
         text, notices = self._phrase(
             state,
             config,
@@ -310,7 +321,7 @@ class InterviewGraph:
             question=state.prompt,
             clarification=fence(state.input, "clarifying_question"),
         )
-        return {**self._say(state, text, "clarify"), "notices": [*state.notices, *notices]}
+        return {**self._say(state, text, "clarify"), "notices": [*state.notices, *notices], **logged}
 
     def nudge(self, state: InterviewState) -> dict[str, Any]:
         text = "I didn't catch an answer. Type your answer, or `hint`, `skip` or `end`."

@@ -230,6 +230,7 @@ class InterviewService:
             focus=plan.focus,
             time_limit_s=plan.time_limit_s,
             closes_at=plan.closes_at,
+            logged=0,
         )
         with self._lock(session_id):
             return self._run(session_id, initial.model_dump(exclude_defaults=False))

@@ -113,6 +113,7 @@ class InterviewState(BaseModel):
     transcript: list[Message] = Field(default_factory=list)
     outbox: list[Message] = Field(default_factory=list)  # what this run said
     pending_turn: int | None = None
+    logged: int | None = None  # turns stored so far (None: a session from before turns were numbered)
     last_answer: LastAnswer | None = None
     last_critique: Critique | None = None
     ungraded: bool = False  # the last answer could not be graded (the question stays open for another try)

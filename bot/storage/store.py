@@ -62,12 +62,26 @@ class Store:
         with self.session() as db:
             return db.get(InterviewSession, session_id)
 
-    def add_turn(self, session_id: str, kind: str, prompt: str, answer: str, question_id: str | None) -> int:
-        """Save the candidate's input first; returns the turn id so the critique can be attached later."""
+    def add_turn(
+        self, session_id: str, kind: str, prompt: str, answer: str, question_id: str | None, seq: int | None = None
+    ) -> int:
+        """Save the candidate's input first; returns the turn id so the critique can be attached later.
+
+        `seq` is the turn's number in its session, known from the checkpointed state: the same number written
+        again (the answer resubmitted after a crash that came before the checkpoint) replaces that turn instead
+        of adding another. Without it (sessions started before turns were numbered) the next number is used.
+        """
         with self.session() as db:
-            seq = db.scalar(select(func.count()).select_from(Turn).where(Turn.session_id == session_id)) or 0
+            if seq is None:
+                seq = (db.scalar(select(func.count()).select_from(Turn).where(Turn.session_id == session_id)) or 0) + 1
+            else:
+                turn = db.scalar(select(Turn).where(Turn.session_id == session_id, Turn.seq == seq))
+                if turn is not None:
+                    turn.kind, turn.prompt, turn.answer, turn.question_id = kind, prompt, answer, question_id
+                    turn.critique = None
+                    return int(turn.id)
             turn = Turn(
-                session_id=session_id, seq=seq + 1, kind=kind, prompt=prompt, answer=answer, question_id=question_id
+                session_id=session_id, seq=seq, kind=kind, prompt=prompt, answer=answer, question_id=question_id
             )
             db.add(turn)
             db.flush()
