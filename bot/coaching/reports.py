@@ -32,7 +32,9 @@ from bot.storage.store import Store
 
 SCORE_KEYS = ("overall", *DIMENSIONS)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CSV_COLUMNS = ("attempt_id", "candidate_name", "candidate_email", "started", "finished", "answers", *SCORE_KEYS)
+CSV_COLUMNS = (
+    "attempt_id", "candidate_name", "candidate_email", "started", "finished", "answers", *SCORE_KEYS, "late_answers"
+)  # fmt: skip
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -100,6 +102,7 @@ def _turn_view(turn: Turn, reviews: list[dict[str, Any]]) -> dict[str, Any]:
         "question_id": turn.question_id,
         "prompt": turn.prompt,
         "answer": turn.answer,
+        "late": bool(turn.late),  # came in after its time limit or the due date (server time)
         "critique": turn.critique,
         "scores": turn_scores(turn, reviews),
         "reviews": reviews,
@@ -122,6 +125,7 @@ def _attempt_row(attempt: InterviewSession, turns: list[dict[str, Any]]) -> dict
         "started": _iso(attempt.started),
         "finished": _iso(attempt.finished),
         "answers": sum(1 for t in turns if t["scores"]),
+        "late_answers": sum(1 for t in turns if t["late"]),
     }
     for key in SCORE_KEYS:
         values = [t["scores"][key]["score"] for t in turns if key in t["scores"]]

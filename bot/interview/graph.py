@@ -32,6 +32,7 @@ CLARIFY_FALLBACK = (
 )
 
 
+LATE_NOTICE = "This answer came in after its time limit: it is recorded, marked late, and your coach sees that."
 NODES = (
     "take_input",
     "pick_question",
@@ -76,7 +77,14 @@ class TurnLog(Protocol):
     """Where turns and finished sessions are written (see `bot.storage.store.Store`)."""
 
     def add_turn(
-        self, session_id: str, kind: str, prompt: str, answer: str, question_id: str | None, seq: int | None = None
+        self,
+        session_id: str,
+        kind: str,
+        prompt: str,
+        answer: str,
+        question_id: str | None,
+        seq: int | None = None,
+        late: bool = False,
     ) -> int: ...
 
     def attach_critique(self, turn_id: int, critique: dict[str, Any]) -> None: ...
@@ -146,14 +154,16 @@ class InterviewGraph:
         except LLMFailure:
             return fallback, [BANK_FALLBACK]
 
-    def _log(self, state: InterviewState, kind: str) -> tuple[int, dict[str, Any]]:
+    def _log(self, state: InterviewState, kind: str, late: bool = False) -> tuple[int, dict[str, Any]]:
         """Store the input as the session's next turn; returns its id and the state update that counts it.
 
         The number comes from the checkpointed state, so the same input run again after a crash (which left
         the checkpoint before this turn) is the same turn, and the store keeps it once.
         """
         seq = None if state.logged is None else state.logged + 1
-        turn = self.deps.turns.add_turn(state.session_id, kind, state.prompt or "", state.input, state.current, seq)
+        turn = self.deps.turns.add_turn(
+            state.session_id, kind, state.prompt or "", state.input, state.current, seq, late
+        )
         return turn, ({} if seq is None else {"logged": seq})
 
     # -- nodes -----------------------------------------------------------------------------------------
@@ -210,13 +220,15 @@ class InterviewGraph:
     def record_answer(self, state: InterviewState) -> dict[str, Any]:
         """Persist the answer before anything else (critique, LLM) runs."""
         kind = "follow_up" if state.probes else "answer"
-        turn, logged = self._log(state, kind)
+        late = state.is_late(time.time())
+        turn, logged = self._log(state, kind, late)
         message = Message(role="user", content=state.input, kind=kind)
         return {
             "pending_turn": turn,
             **logged,
             "transcript": [*state.transcript, message],
             "last_answer": {"text": state.input, "at": time.time()},
+            **({"notices": [*state.notices, LATE_NOTICE]} if late else {}),
         }
 
     def critique_answer(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
@@ -244,6 +245,12 @@ class InterviewService:
         text = text if isinstance(text, str) else ""
         with self._lock(session_id):
             state = self.state(session_id)
+            if state.closed(time.time()) and not state.done and text.strip().lower() != "end":
+                closed = datetime.fromtimestamp(state.closes_at or 0, UTC)
+                raise CoachError(
+                    f"this assignment closed on {closed:%d %B %Y at %H:%M} UTC, so no more answers are accepted; "
+                    "copy your answer if you want to keep it, or type `end` to see your results"
+                )
             screened = screen(text, self.settings.answer_token_limit)
             last = state.last_answer
             if (

@@ -15,6 +15,9 @@ from bot.llm.chat import Usage
 Intent = Literal["start", "answer", "skip", "hint", "clarify", "empty", "end", "done", ""]
 
 
+LATE_GRACE_S = 5.0  # seconds past a deadline that still count as on time
+
+
 class InterviewPlan(BaseModel):
     """What to run: role, domain, background, length and difficulty, plus a coach's questions, focus and limits."""
 
@@ -130,6 +133,18 @@ class InterviewState(BaseModel):
     def result_for(self, question_id: str | None) -> QuestionResult | None:
         """The result entry of a question, if it has one yet."""
         return next((r for r in self.results if r.question_id == question_id), None)
+
+    def is_late(self, now: float) -> bool:
+        """Whether an answer arriving at `now` (server time, epoch seconds) misses its deadline.
+
+        LATE_GRACE_S is allowed for what a slow network or a submit in the last second may add.
+        """
+        deadline = self.answer_deadline()
+        return deadline is not None and now > deadline + LATE_GRACE_S
+
+    def closed(self, now: float) -> bool:
+        """Whether the assignment this session belongs to has closed (its due date passed, with the grace)."""
+        return self.closes_at is not None and now > self.closes_at + LATE_GRACE_S
 
     def answer_deadline(self) -> float | None:
         """When the answer to the current prompt is due (epoch seconds): the per-answer limit or the close, first."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import false
 
 
 def utc_now() -> datetime:
@@ -69,6 +70,7 @@ class Turn(Base):
     answer: Mapped[str] = mapped_column(Text)
     critique: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # after its deadline
 
 
 class CoachAccount(Base):

@@ -63,7 +63,14 @@ class Store:
             return db.get(InterviewSession, session_id)
 
     def add_turn(
-        self, session_id: str, kind: str, prompt: str, answer: str, question_id: str | None, seq: int | None = None
+        self,
+        session_id: str,
+        kind: str,
+        prompt: str,
+        answer: str,
+        question_id: str | None,
+        seq: int | None = None,
+        late: bool = False,
     ) -> int:
         """Save the candidate's input first; returns the turn id so the critique can be attached later.
 
@@ -78,10 +85,16 @@ class Store:
                 turn = db.scalar(select(Turn).where(Turn.session_id == session_id, Turn.seq == seq))
                 if turn is not None:
                     turn.kind, turn.prompt, turn.answer, turn.question_id = kind, prompt, answer, question_id
-                    turn.critique = None
+                    turn.critique, turn.late = None, late
                     return int(turn.id)
             turn = Turn(
-                session_id=session_id, seq=seq, kind=kind, prompt=prompt, answer=answer, question_id=question_id
+                session_id=session_id,
+                seq=seq,
+                kind=kind,
+                prompt=prompt,
+                answer=answer,
+                question_id=question_id,
+                late=late,
             )
             db.add(turn)
             db.flush()

@@ -250,7 +250,8 @@ def transcript_html(view: dict[str, Any]) -> str:
     attempt = view["attempt"]
     parts = [f"<h3>{html.escape(attempt['candidate_name'] or 'Candidate')}</h3>"]
     for turn in view["turns"]:
-        parts.append(f"<h4>{turn['seq']}. {html.escape(turn['prompt'])}</h4>")
+        late = " <span class='coach-notice'>(late: after its time limit)</span>" if turn.get("late") else ""
+        parts.append(f"<h4>{turn['seq']}. {html.escape(turn['prompt'])}{late}</h4>")
         parts.append(f"<blockquote>{html.escape(turn['answer'])}</blockquote>")
         if turn["scores"]:
             items = "".join(
