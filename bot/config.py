@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     def rater_sets_dir(self) -> Path:
         return self.knowledge_dir / "rater_sets"
 
+    def ensure_data_dir(self) -> Path:
+        """The data folder, created owner-only (0700) when missing: what is inside is its owner's alone."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self.data_dir
+
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"

@@ -300,7 +300,7 @@ def test_exports_of_an_empty_assignment(store, two_coaches):
     assignment = assignments.create_assignment(store, coach_a, **assignment_fields())
     assert export_csv(store, coach_a, assignment.id).splitlines() == [
         "attempt_id,candidate_name,candidate_email,started,finished,answers,overall,evaluation,failure_modes,"
-        "product_judgment,communication"
+        "product_judgment,communication,late_answers"
     ]
     assert json.loads(export_json(store, coach_a, assignment.id))["attempts"] == []
     assert cohort_scores(store, coach_a, assignment.id)["overall"] == []

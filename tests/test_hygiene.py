@@ -43,3 +43,11 @@ def test_malformed_session_ids_are_refused_before_any_lookup():
     assert service._graph is None  # nothing was looked up: the graph (and its checkpoints) never even loaded
     with pytest.raises(CoachError, match="no interview with id 'AAAAAAAAAAAAAAAAAAAAAA'"):
         service.submit("A" * 22, "an answer")  # the right shape, but unknown
+
+
+@pytest.mark.without_index
+def test_a_new_data_folder_is_the_owners_alone():
+    settings = get_settings()
+    assert not settings.data_dir.exists()
+    InterviewService(settings)
+    assert settings.data_dir.stat().st_mode & 0o777 == 0o700  # database and checkpoints inside: nobody else's

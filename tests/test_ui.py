@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -35,8 +36,11 @@ WARNINGS = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outsi
 def serve(demo: gr.Blocks) -> str:
     """Launch `demo` on loopback and return its URL; Gradio binds the port itself (no bind-close-reuse race)."""
     from bot.web.app import CSS
+    from bot.web.security import launch_options
 
-    demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, css=CSS)
+    demo.launch(
+        server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, css=CSS, **launch_options()
+    )
     url = f"http://127.0.0.1:{demo.server_port}/"
     wait_until_up(url)
     return url
@@ -253,3 +257,37 @@ def test_guides_tab_shows_when_each_guide_was_reviewed_and_its_sources() -> None
     assert "**Sources**" in finance and "SR 26-2" in finance.split("**Sources**")[1]
     unreviewed = dataclasses.replace(guides["portfolio"], reviewed=None, sources=())
     assert "Not yet reviewed" in guide_markdown(unreviewed) and "**Sources**" not in guide_markdown(unreviewed)
+
+
+def test_every_response_carries_the_security_headers(app: tuple[Any, str]) -> None:
+    for path in ("", "config", "gradio_api/info"):
+        with urllib.request.urlopen(app[1] + path, timeout=10) as response:
+            csp = response.headers["content-security-policy"]
+            assert "frame-ancestors 'self' https://huggingface.co" in csp and "img-src 'self' data: blob:" in csp
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.headers["x-frame-options"] == "SAMEORIGIN"  # not on a Space: no embedding elsewhere
+
+
+def test_uploads_over_the_limit_are_refused(app: tuple[Any, str]) -> None:
+    def upload(size: int) -> int:
+        boundary = "coachboundary"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="x.bin"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + b"x" * size
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            app[1] + "gradio_api/upload", data=body, method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert upload(2 * 1024 * 1024) == 413  # 2 MB against the 1 MB limit
+    assert upload(1024) == 200  # small files still work (Gradio's own components use this route)

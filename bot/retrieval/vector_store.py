@@ -29,7 +29,8 @@ def chroma_client(settings: Settings) -> Any:
         except Exception as exc:
             raise CoachError(f"cannot reach the Chroma server at {where}: start it, or unset CHROMA_HOST") from exc
         return client
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_data_dir()
+    settings.chroma_dir.mkdir(exist_ok=True)
     try:
         client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
         client.list_collections()

@@ -71,7 +71,7 @@ def make_checkpointer(settings: Settings) -> Any:
     """PostgreSQL when DATABASE_URL points there, else a SQLite file in the data folder (WAL, shared by threads)."""
     if settings.sqlalchemy_url.startswith("postgresql"):
         return _postgres_saver(settings.sqlalchemy_url)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_data_dir()
     conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     return SqliteSaver(conn, serde=_serde())

@@ -180,7 +180,7 @@ def make_store(settings: Settings) -> Store:
     """The store for these settings; the schema is brought to the newest migration on first use."""
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.ensure_data_dir()
     try:
         engine = _engine(url)
         upgrade(engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 import gradio as gr
@@ -18,6 +19,7 @@ from bot.web.guides_tab import GuidesTab
 from bot.web.history_tab import HistoryTab
 from bot.web.interview_tab import InterviewTab
 from bot.web.page import Page
+from bot.web.security import UPLOAD_CACHE, launch_options
 
 log = logging.getLogger(__name__)
 CSS = ".coach-card{border:1px solid #d1d5db;border-radius:8px;padding:12px} .coach-notice{color:#b45309}"
@@ -32,7 +34,7 @@ class CoachApp:
         settings = service.settings
         figures = load_figures(settings)
         gr.set_static_paths([settings.guides_dir])  # the summary links each gap to its guide file
-        with gr.Blocks(title="AI PM interview coach") as self.demo:
+        with gr.Blocks(title="AI PM interview coach", delete_cache=UPLOAD_CACHE) as self.demo:
             self.page = Page.build()
             self.interview = InterviewTab(service, self.page, figures)
             self.history = HistoryTab(service, self.page, self.drills)
@@ -82,10 +84,17 @@ def warm_up(service: InterviewService) -> None:
 
 def launch() -> None:
     """Build the app on the configured settings, serve it, then warm the critic and index behind it."""
+    os.umask(0o077)  # files the app creates (database, checkpoints, index, vectors) are readable by us alone
     settings = get_settings()
     service = InterviewService(settings)
     demo = build_app(service)
     demo.queue(default_concurrency_limit=16)
-    demo.launch(server_name=settings.server_name, server_port=settings.port, css=CSS, prevent_thread_lock=True)
+    demo.launch(
+        server_name=settings.server_name,
+        server_port=settings.port,
+        css=CSS,
+        prevent_thread_lock=True,
+        **launch_options(),
+    )
     threading.Thread(target=warm_up, args=(service,), name="warm-up", daemon=True).start()
     demo.block_thread()
