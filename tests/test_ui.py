@@ -291,3 +291,13 @@ def test_uploads_over_the_limit_are_refused(app: tuple[Any, str]) -> None:
 
     assert upload(2 * 1024 * 1024) == 413  # 2 MB against the 1 MB limit
     assert upload(1024) == 200  # small files still work (Gradio's own components use this route)
+
+
+def test_wrong_argument_types_through_the_api_name_the_argument(client: Any) -> None:
+    assert client.predict("feature", "", "pm", "three", api_name="/start_interview") == {
+        "error": "argument 'questions' must be a whole number, not str"
+    }
+    assert client.predict("A" * 22, 42, api_name="/submit_answer") == {
+        "error": "argument 'answer' must be text, not int"
+    }
+    assert client.predict("feature", "", "pm", "2", api_name="/start_interview")["session_id"]  # digits still do

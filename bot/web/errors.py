@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -35,12 +37,36 @@ def guarded(method: Fn) -> Fn:
     return cast(Fn, inner)
 
 
+_KINDS = {int: "a whole number", str: "text", dict: "an object of named values"}
+
+
+def _check_arguments(signature: inspect.Signature, hints: dict[str, Any], args: Any, kwargs: Any) -> None:
+    """CoachError naming the first argument whose type is not what the endpoint declares (None passes for text)."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise CoachError(f"wrong arguments: {exc}") from exc
+    for name, value in bound.arguments.items():
+        expected = typing.get_origin(hints.get(name)) or hints.get(name)  # dict[str, Any] is checked as dict
+        if expected is int:
+            whole = isinstance(value, int) and not isinstance(value, bool)
+            if not whole and not (isinstance(value, str) and value.strip().isdigit()):
+                raise CoachError(f"argument {name!r} must be {_KINDS[int]}, not {type(value).__name__}")
+        elif expected in (str, dict) and value is not None and not isinstance(value, expected):
+            raise CoachError(f"argument {name!r} must be {_KINDS[expected]}, not {type(value).__name__}")
+
+
 def api_errors(fn: Fn) -> Fn:
-    """Wrap an API function or method so that errors come back as {"error": ...} instead of an exception."""
+    """Wrap an API function or method so that errors come back as {"error": ...} instead of an exception.
+
+    Arguments are checked against the function's annotations first, so a wrong type is named, not hidden.
+    """
+    signature, hints = inspect.signature(fn), typing.get_type_hints(fn)
 
     @functools.wraps(fn)
     def inner(*args: Any, **kwargs: Any) -> Any:
         try:
+            _check_arguments(signature, hints, args, kwargs)
             return fn(*args, **kwargs)
         except CoachError as exc:
             return {"error": str(exc)}
