@@ -6,6 +6,7 @@ from sqlalchemy import text
 from bot.config import get_settings
 from bot.errors import CoachError
 from bot.interview.service import InterviewService
+from bot.text import strip_controls
 from tests.storage import BACKENDS, fresh_store
 
 ANSWER = "I would build a golden set\x00 of 300 real tickets\x07 by intent and watch the edit rate\x1b weekly."
@@ -51,3 +52,26 @@ def test_a_new_data_folder_is_the_owners_alone():
     assert not settings.data_dir.exists()
     InterviewService(settings)
     assert settings.data_dir.stat().st_mode & 0o777 == 0o700  # database and checkpoints inside: nobody else's
+
+
+def test_a_locked_database_keeps_nothing_of_the_turn_and_says_to_send_again(monkeypatch):
+    import sqlite3
+
+    import bot.storage.store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)  # wait 0.2 s for the other writer, not 10 s
+    settings = get_settings()
+    service = InterviewService(settings)
+    start = service.start("feature", questions=2)
+    blocker = sqlite3.connect(settings.data_dir / "coach.db", timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database
+    try:
+        with pytest.raises(CoachError, match="database is busy right now, so your answer was not saved"):
+            service.submit(start.session_id, ANSWER)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert service.store.turns(start.session_id) == []  # nothing half-written
+    again = service.submit(start.session_id, ANSWER)  # sent again once the database is free: taken, once
+    assert again.critique is not None and "That answer was already received." not in again.notices
+    assert [t.answer for t in service.store.turns(start.session_id)] == [strip_controls(ANSWER)]

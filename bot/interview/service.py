@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import threading
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings, get_settings
 from bot.content.questions import load_bank
@@ -24,12 +26,13 @@ from bot.errors import CoachError
 from bot.interview.state import InterviewPlan, InterviewState, Message, Summary
 from bot.llm.chat import LLM, Usage, make_chat_model
 from bot.retrieval.search import retrieve
-from bot.storage.store import make_store
+from bot.storage.store import DATABASE_BUSY, make_store
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 STREAMED_NODES = ("ask_question", "ask_follow_up", "clarify")  # nodes whose model output the candidate reads
+log = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe(16) makes, with room to grow
 LOCK_STRIPES = 64  # per-session serialisation through a fixed set of locks: memory stays flat, whatever ids arrive
 DURABILITY = "exit"  # checkpoint once per turn; see _stream_or_invoke
@@ -262,7 +265,11 @@ class InterviewService:
                 # the same answer again within seconds (double click, resend): nothing new is recorded
                 already = TurnResult.of(state)
                 return already.model_copy(update={"messages": [], "notices": ["That answer was already received."]})
-            out = self._run(session_id, {"input": screened.text}, on_token)
+            try:
+                out = self._run(session_id, {"input": screened.text}, on_token)
+            except OperationalError as exc:  # locked or unreachable past its timeout: nothing of this turn was kept
+                log.warning("turn not stored: the database did not answer (%s)", type(exc).__name__)
+                raise CoachError(DATABASE_BUSY) from exc
             if screened.truncated:
                 out.notices.append(f"The answer was over {self.settings.answer_token_limit} tokens and was truncated.")
             return out

@@ -140,6 +140,12 @@ class Store:
             )
 
 
+BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another writer before giving up
+DATABASE_BUSY = (
+    "the database is busy right now, so your answer was not saved; it is still in the box: send it again in a moment"
+)
+
+
 def clean(value: Any) -> Any:
     """`value` with control characters removed from every string in it (PostgreSQL refuses NUL in text)."""
     if isinstance(value, str):
@@ -170,7 +176,7 @@ def _engine(url: str) -> Engine:
         def _sqlite_pragmas(conn: Any, _record: Any) -> None:
             cursor = conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.close()
 
     return engine
