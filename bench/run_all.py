@@ -14,6 +14,7 @@ SCRIPTS = [
     "cold_start.py",
     "load_test.py",
     "hot_path.py",
+    "throughput.py",
     "drills.py",
 ]
 

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         default="127.0.0.1", validation_alias=_env("GRADIO_SERVER_NAME"), description="Bind address."
     )
     port: int = Field(default=7860, validation_alias=_env("PORT", "GRADIO_SERVER_PORT"), description="Bind port.")
+    concurrency: int = Field(
+        default=16,
+        ge=1,
+        validation_alias=_env("COACH_CONCURRENCY"),
+        description="Requests the server runs at once (Gradio's queue); more wait in line. See bench/throughput.py.",
+    )
     coach_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         validation_alias=_env("COACH_ALLOWLIST"),

@@ -88,7 +88,7 @@ def launch() -> None:
     settings = get_settings()
     service = InterviewService(settings)
     demo = build_app(service)
-    demo.queue(default_concurrency_limit=16)
+    demo.queue(default_concurrency_limit=settings.concurrency)
     demo.launch(
         server_name=settings.server_name,
         server_port=settings.port,
