@@ -23,7 +23,16 @@ from bot.coaching.reports import (
 )
 from bot.content.questions import Question
 from bot.errors import CoachError
-from bot.storage.models import Assignment, CoachAccount, InterviewSession, Review, SignInAttempt, Turn, utc_now
+from bot.storage.models import (
+    Assignment,
+    CoachAccount,
+    InterviewSession,
+    Review,
+    SignInAttempt,
+    Turn,
+    public_attempt_id,
+    utc_now,
+)
 from tests.storage import BACKENDS, assignment_fields, critique, fresh_store, take_attempt
 
 PASSWORD = "correct horse battery"
@@ -203,7 +212,7 @@ def test_coaches_only_see_their_own_assignments_and_attempts(store, two_coaches)
     assert list_assignments(store, coach_b) == []
     for call in (
         lambda: attempts(store, coach_b, assignment.id),
-        lambda: transcript(store, coach_b, session_id),
+        lambda: transcript(store, coach_b, public_attempt_id(session_id)),
         lambda: cohort_scores(store, coach_b, assignment.id),
         lambda: export_csv(store, coach_b, assignment.id),
         lambda: export_json(store, coach_b, assignment.id),
@@ -256,7 +265,7 @@ def test_reviews_are_kept_with_who_and_when_and_override_scores(store, two_coach
         kept = list(db.scalars(select(Review).where(Review.turn_id == first).order_by(Review.id)))
     assert [(r.dimension, r.score) for r in kept] == [("evaluation", 1), ("evaluation", 5), (None, 2), (None, None)]
     assert all(r.coach_id == coach_a.id and r.created is not None for r in kept)
-    view = transcript(store, coach_a, session_id)
+    view = transcript(store, coach_a, public_attempt_id(session_id))
     scores = view["turns"][0]["scores"]
     assert scores["evaluation"] == {"score": 5.0, "source": "coach a@coach.test"}
     assert scores["overall"] == {"score": 2.0, "source": "coach a@coach.test"}
@@ -352,3 +361,17 @@ def test_coach_add_command(monkeypatch, capsys):
         accounts.coach_add_command("other@coach.test", None)
     with pytest.raises(CoachError, match="already exists"):
         accounts.coach_add_command("new@coach.test", PASSWORD)
+
+
+def test_coaches_see_public_attempt_ids_never_the_session_secret(store, two_coaches):
+    coach_a, coach_b = two_coaches
+    assignment = assignments.create_assignment(store, coach_a, **assignment_fields())
+    session_id, _ = take_attempt(store, assignment)
+    exported = export_csv(store, coach_a, assignment.id) + export_json(store, coach_a, assignment.id)
+    assert session_id not in exported and public_attempt_id(session_id) in exported
+    public = attempts(store, coach_a, assignment.id)[0]["attempt_id"]
+    assert transcript(store, coach_a, public)["attempt"]["attempt_id"] == public  # the public id opens it for them
+    with pytest.raises(CoachError, match="not found"):
+        transcript(store, coach_a, session_id)  # the candidate's secret is not an attempt id
+    with pytest.raises(CoachError, match="not found"):
+        transcript(store, coach_b, public)  # and another coach cannot open the attempt

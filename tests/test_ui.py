@@ -177,8 +177,12 @@ def test_resume_link_restores_the_interview(app: tuple[Any, str]) -> None:
     sid, candidate = out[tab.page.session], out[tab.page.candidate]
     url = re.search(r"`(https://coach\.example/\?session=\S+)`", out[tab.link])
     assert url and candidate and f"candidate={candidate}" in url.group(1)
-    restored = tab.on_load(fake_request(session=sid, candidate="ignored"))
+    restored = tab.on_load(fake_request(session=sid, candidate=candidate))  # the whole resume link
     assert "Welcome back" in restored[tab.page.banner] and restored[tab.page.candidate] == candidate
+    for request in (fake_request(session=sid), fake_request(session=sid, candidate="a-guess")):  # ?session= alone
+        opened = tab.on_load(request)
+        assert "Welcome back" in opened[tab.page.banner]  # the session itself opens
+        assert opened[tab.page.candidate] != candidate and candidate not in str(opened)  # the key stays secret
     unknown = tab.on_load(fake_request(session="not-a-session"))
     assert "does not match any interview" in unknown[tab.page.banner]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.coaching.accounts import normalize_email
@@ -12,7 +13,7 @@ from bot.drills.model import DrillView
 from bot.drills.service import DrillService
 from bot.errors import CoachError
 from bot.interview.service import InterviewService, TurnResult
-from bot.storage.models import Assignment, CoachAccount, InterviewSession, as_utc, utc_now
+from bot.storage.models import Assignment, CoachAccount, InterviewSession, as_utc, public_attempt_id, utc_now
 from bot.storage.store import Store
 
 NOT_FOUND = "not found"
@@ -119,6 +120,19 @@ def owned_assignment(db: Session, coach: CoachAccount, assignment_id: int) -> As
     if assignment is None or assignment.coach_id != coach.id:
         raise CoachError(NOT_FOUND)
     return assignment
+
+
+def owned_attempt_by_public_id(db: Session, coach: CoachAccount, public_id: str) -> InterviewSession:
+    """The coach's attempt named by its public id (what dashboards and exports show); CoachError otherwise."""
+    sessions = db.scalars(
+        select(InterviewSession.id)
+        .join(Assignment, InterviewSession.assignment_id == Assignment.id)
+        .where(Assignment.coach_id == coach.id)
+    )
+    for session_id in sessions:
+        if public_attempt_id(session_id) == public_id:
+            return owned_attempt(db, coach, session_id)
+    raise CoachError(NOT_FOUND)
 
 
 def owned_attempt(db: Session, coach: CoachAccount, attempt_id: str) -> InterviewSession:

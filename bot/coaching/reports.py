@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.coaching.attempts import NOT_FOUND, owned_assignment, owned_attempt
+from bot.coaching.attempts import NOT_FOUND, owned_assignment, owned_attempt_by_public_id
 from bot.coaching.drill_results import drill_attempts, drill_exports
 from bot.content.vocabulary import DIMENSIONS
 from bot.drills.records import SUMMARY_COLUMNS
@@ -26,6 +26,7 @@ from bot.storage.models import (
     Review,
     Turn,
     as_utc,
+    public_attempt_id,
     utc_now,
 )
 from bot.storage.store import Store
@@ -119,7 +120,7 @@ def _attempt_turns(db: Session, attempt_id: str) -> list[dict[str, Any]]:
 def _attempt_row(attempt: InterviewSession, turns: list[dict[str, Any]]) -> dict[str, Any]:
     """One attempt's summary: who, when, and each score averaged over its scored turns."""
     row: dict[str, Any] = {
-        "attempt_id": attempt.id,
+        "attempt_id": public_attempt_id(attempt.id),  # never the session id: that opens the attempt
         "candidate_name": attempt.candidate_name,
         "candidate_email": attempt.candidate_email,
         "started": _iso(attempt.started),
@@ -189,9 +190,9 @@ def attempts(store: Store, coach: CoachAccount, assignment_id: int) -> list[dict
 
 
 def transcript(store: Store, coach: CoachAccount, attempt_id: str) -> dict[str, Any]:
-    """An attempt of the coach's assignment, turn by turn, with critiques, reviews and effective scores."""
+    """An attempt of the coach's assignment (by its public id), turn by turn, with critiques, reviews and scores."""
     with store.session() as db:
-        attempt = owned_attempt(db, coach, attempt_id)
+        attempt = owned_attempt_by_public_id(db, coach, attempt_id)
         turns = _attempt_turns(db, attempt.id)
         assignment = db.get(Assignment, attempt.assignment_id)
         return {

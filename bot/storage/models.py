@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,14 @@ class Base(DeclarativeBase):
     """Declarative base for all tables."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def public_attempt_id(session_id: str) -> str:
+    """What coaches, exports and dashboards call an attempt, derived from the session id by a one-way hash.
+
+    The session id is the candidate's secret (it opens the attempt); this names the attempt without opening it.
+    """
+    return "attempt-" + hashlib.sha256(session_id.encode()).hexdigest()[:24]
 
 
 class InterviewSession(Base):

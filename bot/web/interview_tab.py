@@ -385,7 +385,9 @@ class InterviewTab:
         except CoachError:
             out[self.page.banner] = UNKNOWN_SESSION
             return out
-        candidate = self.service.view(session_id).candidate or candidate
+        if params.get("candidate") and params.get("candidate") == self.service.view(session_id).candidate:
+            candidate = params["candidate"]  # the whole resume link: the candidate's History comes back too
+        # ?session= alone opens that session only: the candidate key (and so the other sessions) stays unknown
         out[self.page.candidate], out[self.candidate_box] = candidate, candidate
         out[self.link] = render.resume_line(resume_link(request, session_id, candidate))
         out[self.page.banner] = "Welcome back: your interview was restored."

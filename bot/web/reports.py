@@ -18,10 +18,10 @@ from bot.storage.models import CoachAccount
 from bot.storage.store import Store
 from bot.web.render import inert
 
-# What a session report holds, in this order (the rest of the state is the interviewer's bookkeeping).
+# What a session report holds, in this order (the rest of the state is the interviewer's bookkeeping). Never
+# the candidate key: it lists every session of the candidate, and a report is made to be shared.
 REPORT_KEYS = (
     "session_id",
-    "candidate",
     "role",
     "domain",
     "background",
