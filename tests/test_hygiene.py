@@ -75,3 +75,26 @@ def test_a_locked_database_keeps_nothing_of_the_turn_and_says_to_send_again(monk
     again = service.submit(start.session_id, ANSWER)  # sent again once the database is free: taken, once
     assert again.critique is not None and "That answer was already received." not in again.notices
     assert [t.answer for t in service.store.turns(start.session_id)] == [strip_controls(ANSWER)]
+
+
+def test_a_coachs_question_shows_in_the_chat_as_text_not_markdown():
+    from bot.content.questions import FollowUp, Question
+    from bot.interview.state import InterviewPlan
+
+    hostile = "How would you launch this? ![p](https://evil.example/p.png) <img src=https://evil.example/q.png>"
+    question = Question(
+        id="custom-1", role="feature", skills=["evaluation"], difficulty=2, text=hostile,
+        key_points={"evaluation": ["a golden set"], "failure_modes": ["a fallback"], "product_judgment": ["a bar"]},
+        follow_ups=[
+            FollowUp(dimension=dimension, text="And then? [click](https://evil.example/x)")
+            for dimension in ("evaluation", "failure_modes")
+        ],
+    )  # fmt: skip
+    service = InterviewService()
+    start = service.start(plan=InterviewPlan(role="feature", questions=1, custom=[question]))
+    shown = start.messages[0].content
+    assert "![p](" not in shown and "<img" not in shown and "\\!\\[p\\]\\(https://evil.example/p.png\\)" in shown
+    assert start.prompt == hostile  # the data itself is kept as written (reports, the critic)
+    follow_up = service.submit(start.session_id, "We would ship it.")
+    asked = [m.content for m in follow_up.messages if m.kind == "follow_up"]
+    assert len(asked) == 1 and "[click](" not in asked[0] and "\\[click\\]" in asked[0]  # the coach's, inert

@@ -24,6 +24,7 @@ from bot.interview.state import InterviewState, Message, QuestionResult
 from bot.interview.summary import summarize
 from bot.llm.chat import LLM, LLMFailure, Usage
 from bot.llm.prompts import render
+from bot.text import inert_markdown
 
 BANK_FALLBACK = "The AI interviewer is unavailable right now, so this comes from the question bank."
 CLARIFY_FALLBACK = (
@@ -211,7 +212,7 @@ class InterviewGraph:
             f"**Question {number} of {state.total}** · {', '.join(question.skills)} · difficulty {question.difficulty}"
         )
         return {
-            **self._say(state, f"{header}\n\n{text}", "question"),
+            **self._say(state, f"{header}\n\n{self._shown(state, question, text)}", "question"),
             "prompt": text,
             "asked_at": time.time(),
             "notices": [*state.notices, *notices],
@@ -275,6 +276,14 @@ class InterviewGraph:
         ]
         return "\n\n".join(said[:-1])  # the last one is the reply being graded
 
+    @staticmethod
+    def _shown(state: InterviewState, question: Question, text: str) -> str:
+        """What the chat shows of a question or follow-up: the bank's text as written, a coach's literally.
+
+        A coach's text (or a model's rewording of it) becomes inert Markdown: no links, images or HTML.
+        """
+        return inert_markdown(text) if any(q.id == question.id for q in state.custom) else text
+
     def _probe_text(self, question: Question, dimension: str) -> str:
         own = (f.text for f in question.follow_ups if f.dimension == dimension)
         return next(own, self.deps.rubric.dimensions[dimension].probe)
@@ -292,7 +301,9 @@ class InterviewGraph:
             state, config, "follow_up", probe, dimension=label(weakest).lower(), probe=probe, answer=fence(state.input)
         )
         return {
-            **self._say(state, f"**Follow-up** ({label(weakest).lower()}): {text}", "follow_up"),
+            **self._say(
+                state, f"**Follow-up** ({label(weakest).lower()}): {self._shown(state, question, text)}", "follow_up"
+            ),
             "prompt": text,
             "asked_at": time.time(),
             "probes": state.probes + 1,
