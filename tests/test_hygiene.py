@@ -66,7 +66,7 @@ def test_a_locked_database_keeps_nothing_of_the_turn_and_says_to_send_again(monk
     blocker = sqlite3.connect(settings.data_dir / "coach.db", timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database
     try:
-        with pytest.raises(CoachError, match="database is busy right now, so your answer was not saved"):
+        with pytest.raises(CoachError, match="database is busy right now, so your answer could not be taken"):
             service.submit(start.session_id, ANSWER)
     finally:
         blocker.rollback()

@@ -267,7 +267,8 @@ class InterviewService:
                 return already.model_copy(update={"messages": [], "notices": ["That answer was already received."]})
             try:
                 out = self._run(session_id, {"input": screened.text}, on_token)
-            except OperationalError as exc:  # locked or unreachable past its timeout: nothing of this turn was kept
+            except OperationalError as exc:  # locked or unreachable past its timeout: the checkpoint did not move,
+                # so the resend is the same turn (stored once, see graph._log)
                 log.warning("turn not stored: the database did not answer (%s)", type(exc).__name__)
                 raise CoachError(DATABASE_BUSY) from exc
             if screened.truncated:

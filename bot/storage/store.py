@@ -142,7 +142,8 @@ class Store:
 
 BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another writer before giving up
 DATABASE_BUSY = (
-    "the database is busy right now, so your answer was not saved; it is still in the box: send it again in a moment"
+    "the database is busy right now, so your answer could not be taken; it is still in the box: send it again in a "
+    "moment (it will be stored once)"
 )
 
 
