@@ -42,5 +42,8 @@ if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'")" != 
 fi
 
 line="export TEST_DATABASE_URL=postgresql+psycopg://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
-echo "$line" >"$PG_ENV_FILE"
+# how a test restarts this server mid-session (the app must reconnect on its own)
+restart="export TEST_PG_RESTART='runuser -u postgres -- $bin_dir/pg_ctl -D $data -l $PG_ROOT/server.log -w -t 60 restart -m fast'"
+printf '%s\n%s\n' "$line" "$restart" >"$PG_ENV_FILE"
 echo "$line"
+echo "$restart"

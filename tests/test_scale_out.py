@@ -1,6 +1,9 @@
 """Replicas on one PostgreSQL: any replica serves any session, and a session's turns never interleave."""
 
+import os
+import shlex
 import shutil
+import subprocess
 import threading
 import time
 
@@ -67,3 +70,18 @@ def test_a_sessions_turns_wait_for_each_other_across_replicas(tmp_path, monkeypa
         assert not results  # B is still waiting while A holds the session
     worker.join(timeout=60)
     assert results and results[0].critique is not None  # and B's turn ran once A let go
+
+
+def test_the_next_answer_succeeds_after_postgresql_restarts(monkeypatch):
+    fresh_store("postgres", monkeypatch)
+    restart = os.environ.get("TEST_PG_RESTART")
+    if not restart:
+        pytest.skip("TEST_PG_RESTART is unset: `.ci/pg-setup.sh` sets it for the server it starts")
+    service = InterviewService()
+    start = service.start("feature", questions=2)
+    assert service.submit(start.session_id, ANSWER).critique is not None
+    subprocess.run(shlex.split(restart), check=True, timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    reply = "A kill switch per queue keeps the blast radius small, and we watch escalations by intent daily."
+    after = service.submit(start.session_id, reply)  # pooled connections are checked and replaced
+    assert after.critique is not None
+    assert [t.answer for t in service.store.turns(start.session_id)] == [ANSWER, reply]

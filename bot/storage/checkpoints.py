@@ -47,7 +47,10 @@ def _postgres_pool(conninfo: str) -> Any:
     from psycopg_pool import ConnectionPool
 
     kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
-    return ConnectionPool(conninfo, min_size=1, max_size=POOL_MAX, kwargs=kwargs, open=True)
+    # check: a connection is tested before it is lent, so a restarted server costs a reconnect, not an error
+    return ConnectionPool(
+        conninfo, min_size=1, max_size=POOL_MAX, kwargs=kwargs, check=ConnectionPool.check_connection, open=True
+    )
 
 
 def _postgres_saver(url: str) -> Any:
