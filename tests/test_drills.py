@@ -21,7 +21,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from bot.coaching import accounts, assignments
 from bot.coaching.attempts import IS_DRILL, NOT_DRILL, start_attempt, start_drill_attempt
-from bot.coaching.drill_results import drill_attempts, drill_detail
+from bot.coaching.drill_results import drill_attempts, drill_detail, public_drill_id
 from bot.coaching.reports import export_csv, export_json, list_assignments
 from bot.config import PROJECT_ROOT, get_settings
 from bot.content.vocabulary import DOMAINS, ROLES
@@ -516,18 +516,22 @@ def test_a_coach_assigns_a_drill_with_a_fixed_seed(backend: str, monkeypatch: py
     rows = drill_attempts(store, coach, assignment.id)
     assert [r["candidate_name"] for r in rows] == ["Ada", "=Bo"] and rows[0]["score"] == 1.0
     assert rows[1]["finished"] is None and rows[1]["detail"] == "not graded yet"
-    detail = drill_detail(store, coach, ada.drill_id)
+    assert ada.drill_id not in json.dumps(rows) and rows[0]["drill_id"] == public_drill_id(ada.drill_id)
+    detail = drill_detail(store, coach, rows[0]["drill_id"])  # coaches name attempts by their public ids
     assert detail["outcome"]["grades"] and detail["attempt"]["title"]
+    with pytest.raises(CoachError, match="not found"):
+        drill_detail(store, coach, ada.drill_id)  # the candidate's secret opens nothing here
     table = list(csv.DictReader(io.StringIO(export_csv(store, coach, assignment.id))))
     assert list(table[0]) == list(SUMMARY_COLUMNS) and table[1]["candidate_name"] == "'=Bo"
     document = json.loads(export_json(store, coach, assignment.id))
     assert document["assignment"]["drill"]["seed"] == 4242 and len(document["drills"]) == 2
     assert document["drills"][0]["outcome"]["grades"][0]["solution"] and assignment.code not in json.dumps(document)
+    assert ada.drill_id not in json.dumps(document) + export_csv(store, coach, assignment.id)
     assert drills.history("cand-ada")[0]["score"] == 1.0
     with pytest.raises(CoachError, match="not found"):
         drill_attempts(store, other, assignment.id)
     with pytest.raises(CoachError, match="not found"):
-        drill_detail(store, other, ada.drill_id)
+        drill_detail(store, other, rows[0]["drill_id"])
     interview = assignments.create_assignment(store, coach, "Interview", "feature", None, [], 1, 1, None, due, None)
     with pytest.raises(CoachError, match=NOT_DRILL):
         start_drill_attempt(drills, interview.code, "Ada")

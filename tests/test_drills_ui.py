@@ -17,6 +17,7 @@ import gradio as gr
 import pytest
 
 from bot.coaching import accounts
+from bot.coaching.drill_results import public_drill_id
 from bot.config import Settings
 from bot.drills.model import Case
 from bot.drills.rating import RaterSet
@@ -138,7 +139,7 @@ def test_a_coach_sets_a_drill_and_sees_it_on_the_dashboard_and_in_history(built:
     table = by_id(board)["asg-attempts"]
     assert "&lt;script&gt;" in table and "<script" not in table and "launch-decision case" in table
     choices = [v for k, v in board.items() if getattr(k, "elem_id", "") == "asg-attempt"][0].choices
-    drill_choice = next(value for label, value in choices if "drill" in label and value == drill_id)
+    drill_choice = next(value for label, value in choices if "drill" in label and value == public_drill_id(drill_id))
     detail = by_id(coach.on_attempt(cid, drill_choice))["asg-transcript"]
     assert "Worked solution" in detail and "<script" not in detail
     rows = list(csv.DictReader(io.StringIO(Path(by_id(board)["asg-csv"]).read_text(encoding="utf-8"))))
