@@ -18,7 +18,17 @@ from bot.storage.store import make_store
 from tests.storage import BACKENDS, NO_POSTGRES, empty_postgres, fresh_store
 
 pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
-ALL_TABLES = {"sessions", "turns", "coaches", "assignments", "reviews", "sign_in_attempts", "drills", "alembic_version"}
+ALL_TABLES = {
+    "sessions",
+    "turns",
+    "coaches",
+    "assignments",
+    "reviews",
+    "sign_in_attempts",
+    "coach_devices",
+    "drills",
+    "alembic_version",
+}
 
 # The schema `Base.metadata.create_all` made before migrations existed (copied from such a database).
 LEGACY_SQLITE = """

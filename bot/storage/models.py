@@ -111,6 +111,9 @@ class Assignment(Base):
     custom_questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     drill: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # {kind, seed, difficulty}
+    max_attempts: Mapped[int | None] = mapped_column(Integer, nullable=True)  # per candidate; None: no limit
+    # hold the stronger-answer outline and the gaps back until the attempt ends
+    feedback_after_end: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Review(Base):
@@ -127,12 +130,24 @@ class Review(Base):
 
 
 class SignInAttempt(Base):
-    """A failed coach sign-in, keyed by a hash of email and client, for rate limiting across processes."""
+    """A failed coach sign-in, keyed by a hash of email and client and by a hash of the email alone (`account`)."""
 
     __tablename__ = "sign_in_attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(64), index=True)
+    account: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+
+
+class CoachDevice(Base):
+    """A browser a coach has signed in from: its token (stored hashed) lets it sign in while the account is backed off."""
+
+    __tablename__ = "coach_devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    last_used: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class DrillAttempt(Base):
