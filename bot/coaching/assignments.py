@@ -21,6 +21,7 @@ from bot.storage.store import Store
 CODE_BYTES = 24  # secrets.token_urlsafe(24): 192 random bits, 32 characters
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAX_TIME_LIMIT_S = 4 * 3600
+MAX_ATTEMPTS = 20  # the most a coach may allow per candidate (None: no limit)
 INVALID_LINK = "this assignment link is not valid; ask your coach for a new one"
 
 
@@ -57,8 +58,14 @@ def create_assignment(
     time_limit_s: int | None,
     due: datetime,
     custom_questions: list[dict[str, Any]] | None = None,
+    max_attempts: int | None = None,
+    feedback_after_end: bool = False,
 ) -> Assignment:
-    """A validated assignment with a fresh unguessable share code; a naive `due` is taken as UTC."""
+    """A validated assignment with a fresh unguessable share code; a naive `due` is taken as UTC.
+
+    `max_attempts` limits the attempts per candidate; `feedback_after_end` holds the gaps and the stronger-answer
+    outline back until an attempt ends (scores still show after every answer).
+    """
     title = (title or "").strip()
     if not 1 <= len(title) <= 120:
         raise CoachError("give the assignment a title of 1 to 120 characters")
@@ -76,6 +83,7 @@ def create_assignment(
     if not isinstance(due, datetime) or as_utc(due) <= utc_now():
         raise CoachError("the due date must be in the future")
     custom = _clean_custom_questions(custom_questions, questions)
+    limit = check_max_attempts(max_attempts)
     assignment = Assignment(
         coach_id=coach.id,
         title=title,
@@ -88,6 +96,8 @@ def create_assignment(
         due=as_utc(due),
         code=secrets.token_urlsafe(CODE_BYTES),
         custom_questions=[],
+        max_attempts=limit,
+        feedback_after_end=bool(feedback_after_end),
     )
     with store.session() as db:
         db.add(assignment)
@@ -106,6 +116,7 @@ def create_drill_assignment(
     seed: int | str | None,
     difficulty: int,
     due: datetime,
+    max_attempts: int | None = None,
 ) -> Assignment:
     """A drill for a cohort: every candidate gets the same case (or rater rounds) from the fixed seed."""
     title = (title or "").strip()
@@ -115,6 +126,7 @@ def create_drill_assignment(
     kind = check_kind(kind)
     fixed = secrets.randbelow(MAX_SEED + 1) if seed in (None, "") else check_seed(seed)
     level = check_difficulty(difficulty)
+    limit = check_max_attempts(max_attempts)
     if not isinstance(due, datetime) or as_utc(due) <= utc_now():
         raise CoachError("the due date must be in the future")
     assignment = Assignment(
@@ -130,11 +142,21 @@ def create_drill_assignment(
         code=secrets.token_urlsafe(CODE_BYTES),
         custom_questions=[],
         drill={"kind": kind, "seed": fixed, "difficulty": level},
+        max_attempts=limit,
     )
     with store.session() as db:
         db.add(assignment)
         db.flush()
     return assignment
+
+
+def check_max_attempts(value: int | None) -> int | None:
+    """The attempts allowed per candidate (1 to MAX_ATTEMPTS) or None for no limit; CoachError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ATTEMPTS:
+        raise CoachError(f"allow 1 to {MAX_ATTEMPTS} attempts per candidate, or leave it empty for no limit")
+    return value
 
 
 def custom_question_id(assignment_id: int, index: int) -> str:
@@ -195,4 +217,5 @@ def interview_plan(assignment: Assignment) -> InterviewPlan:
         focus=list(assignment.skill_focus),
         time_limit_s=assignment.time_limit_s,
         closes_at=as_utc(assignment.due).timestamp(),
+        hold_feedback=assignment.feedback_after_end,
     )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.coaching.accounts import normalize_email
@@ -13,12 +16,54 @@ from bot.drills.model import DrillView
 from bot.drills.service import DrillService
 from bot.errors import CoachError
 from bot.interview.service import InterviewService, TurnResult
-from bot.storage.models import Assignment, CoachAccount, InterviewSession, as_utc, public_attempt_id, utc_now
+from bot.storage.models import (
+    Assignment,
+    CoachAccount,
+    DrillAttempt,
+    InterviewSession,
+    as_utc,
+    public_attempt_id,
+    utc_now,
+)
 from bot.storage.store import Store
 
 NOT_FOUND = "not found"
 IS_DRILL = "this assignment is a drill: take it on the Drills tab"
 NOT_DRILL = "this assignment is an interview: take it on the Interview tab"
+_STARTING = threading.Lock()  # attempt starts in this process, one at a time (they are rare and quick)
+
+
+@contextmanager
+def _one_start_at_a_time(store: Store, assignment: Assignment) -> Iterator[None]:
+    """Serialise attempt starts of one assignment, within this process and (on PostgreSQL) across replicas."""
+    with _STARTING, store.serialised(f"assignment-start:{assignment.id}"):
+        yield
+
+
+def attempts_used(store: Store, assignment: Assignment, candidate: str | None, email: str | None) -> int:
+    """How many attempts of `assignment` this candidate has started, by browser key and by email.
+
+    A browser that once gave this email counts as the same candidate, so switching browsers or dropping the email
+    does not reset the count.
+    """
+    table: type[InterviewSession] | type[DrillAttempt] = DrillAttempt if assignment.drill else InterviewSession
+    mine = table.assignment_id == assignment.id
+    with store.session() as db:
+        keys = {candidate} if candidate else set()
+        if email:
+            keys |= set(db.scalars(select(table.candidate).where(mine, table.candidate_email == email)))
+        if not keys:
+            return 0
+        query = select(func.count()).select_from(table).where(mine, table.candidate.in_(keys))
+        return int(db.scalar(query) or 0)
+
+
+def check_attempts_left(store: Store, assignment: Assignment, candidate: str | None, email: str | None) -> None:
+    """CoachError when the candidate has used every attempt the coach allows."""
+    limit = assignment.max_attempts
+    if limit is not None and attempts_used(store, assignment, candidate, email) >= limit:
+        times = "once" if limit == 1 else f"{limit} times"
+        raise CoachError(f"this assignment can be taken {times} and you have used every attempt; ask your coach")
 
 
 def start_attempt(
@@ -39,7 +84,9 @@ def start_attempt(
     def record(session_id: str, candidate_key: str) -> None:
         start_attempt_record(service.store, assignment, name, email, session_id, candidate_key)
 
-    return service.start(plan=interview_plan(assignment), candidate=candidate, on_created=record)
+    with _one_start_at_a_time(service.store, assignment):
+        check_attempts_left(service.store, assignment, candidate, email)
+        return service.start(plan=interview_plan(assignment), candidate=candidate, on_created=record)
 
 
 def start_drill_attempt(
@@ -57,17 +104,19 @@ def start_drill_attempt(
         raise CoachError(NOT_DRILL)
     name, email = attempt_identity(candidate_name, candidate_email)
     spec = assignment.drill
-    return drills.start(
-        spec["kind"],
-        assignment.role,
-        assignment.domain,
-        spec["seed"],
-        spec["difficulty"],
-        candidate=candidate,
-        assignment_id=assignment.id,
-        candidate_name=name,
-        candidate_email=email,
-    )
+    with _one_start_at_a_time(drills.store, assignment):
+        check_attempts_left(drills.store, assignment, candidate, email)
+        return drills.start(
+            spec["kind"],
+            assignment.role,
+            assignment.domain,
+            spec["seed"],
+            spec["difficulty"],
+            candidate=candidate,
+            assignment_id=assignment.id,
+            candidate_name=name,
+            candidate_email=email,
+        )
 
 
 def attempt_identity(candidate_name: str, candidate_email: str | None) -> tuple[str, str | None]:

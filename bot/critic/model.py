@@ -38,6 +38,7 @@ class Critique(BaseModel):
     notices: list[str] = Field(default_factory=list)
     offline_overall: float | None = None
     question_id: str | None = None
+    held_back: bool = False  # gaps and outline withheld until the interview ends (a coach's assignment setting)
 
     @property
     def graded(self) -> bool:

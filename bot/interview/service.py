@@ -39,6 +39,17 @@ DURABILITY = "exit"  # checkpoint once per turn; see _stream_or_invoke
 DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double submit
 
 
+HELD_BACK = "Your coach shows the gaps and the stronger-answer outline once you finish the interview."
+
+
+def shown_critique(state: InterviewState) -> Critique | None:
+    """The latest critique as the candidate may see it now: without gaps and outline while a coach holds them back."""
+    critique = state.last_critique
+    if critique is None or not state.hold_feedback or state.done:
+        return critique
+    return critique.model_copy(update={"gaps": [], "stronger_answer": [], "held_back": True, "notices": [*critique.notices, HELD_BACK]})
+
+
 class TurnResult(BaseModel):
     """What one call produced: new interviewer messages, the latest critique, and where the session stands."""
 
@@ -60,7 +71,7 @@ class TurnResult(BaseModel):
             session_id=state.session_id,
             messages=list(state.outbox),
             prompt=state.prompt,
-            critique=state.last_critique,
+            critique=shown_critique(state),
             done=state.done,
             summary=state.summary,
             notices=list(state.notices),
@@ -234,6 +245,7 @@ class InterviewService:
             focus=plan.focus,
             time_limit_s=plan.time_limit_s,
             closes_at=plan.closes_at,
+            hold_feedback=plan.hold_feedback,
             logged=0,
         )
         with self._lock(session_id):

@@ -30,6 +30,7 @@ class InterviewPlan(BaseModel):
     focus: list[str] = Field(default_factory=list)  # skills to favour when picking bank questions
     time_limit_s: int | None = None  # per answer, counted from when the question was asked
     closes_at: float | None = None  # epoch seconds after which no answer is on time
+    hold_feedback: bool = False  # gaps and the stronger-answer outline only once the interview ends
 
     def checked(self) -> InterviewPlan:
         """The plan with the domain kept only for vertical roles; CoachError naming the first bad setting."""
@@ -129,6 +130,7 @@ class InterviewState(BaseModel):
     time_limit_s: int | None = None
     closes_at: float | None = None
     asked_at: float | None = None  # server time when the current question (or follow-up) was put
+    hold_feedback: bool = False  # a coach holds gaps and outlines back until the interview ends
 
     def result_for(self, question_id: str | None) -> QuestionResult | None:
         """The result entry of a question, if it has one yet."""

@@ -13,7 +13,7 @@ import gradio as gr
 
 from bot.content.vocabulary import DOMAINS
 from bot.errors import CoachError
-from bot.interview.service import InterviewService, TurnResult
+from bot.interview.service import InterviewService, TurnResult, shown_critique
 from bot.interview.state import InterviewPlan, Summary
 from bot.web import render
 from bot.web.assignment_panel import AssignmentPanel
@@ -232,7 +232,7 @@ class InterviewTab:
         if result is not None:
             out[self.card] = render.critique_card(result.critique, result.notices)
         elif state.last_critique is not None:  # a resumed session shows the critique it last saw
-            out[self.card] = render.critique_card(state.last_critique, [])
+            out[self.card] = render.critique_card(shown_critique(state), [])
         out.update(self._clock(result if not done else None))
         if done:
             summary = state.summary or Summary()

@@ -126,7 +126,9 @@ def critique_card(critique: Critique | None, notices: list[str] | None = None) -
             f'<td style="width:3em;text-align:right">{score:.1f}</td></tr>'
         )
     parts.append("</table>")
-    parts += ["<h4>Strengths</h4>", _items(critique.strengths), "<h4>Gaps</h4>", _items(critique.gaps)]
+    parts += ["<h4>Strengths</h4>", _items(critique.strengths)]
+    if not critique.held_back:  # an empty list would read as "no gaps"
+        parts += ["<h4>Gaps</h4>", _items(critique.gaps)]
     parts += _critique_details(critique)
     source = critique.source or "offline"
     who = "the offline critic" if source == "offline" else f"an LLM critic ({source.removeprefix('llm:')})"
