@@ -1,25 +1,42 @@
 # The two commands in the README: `make run` (set up, then launch the app offline) and `make test`.
+# `make run` and `make ingest` install the app alone; `make test`, `lint`, `bench` and `mutate` add the dev extras
+# (pytest, ruff, mypy, Playwright, the PostgreSQL driver, ...) on top. Each install has a stamp named after a checksum
+# of pyproject.toml and constraints.txt, so a change to either installs again and `make test` after `make run`
+# installs only the extras.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+DEPS := $(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+APP_STAMP := $(VENV)/.installed-app-$(DEPS)
+DEV_STAMP := $(VENV)/.installed-dev-$(DEPS)
 
-.PHONY: setup run test lint bench ingest mutate clean
+.PHONY: setup setup-dev run test lint bench ingest mutate clean
 
-setup: $(STAMP)
+setup: $(APP_STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+setup-dev: $(DEV_STAMP)
+
+# pip prints each package as it goes (no -q); from a terminal it draws a progress bar for each download.
+$(APP_STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "== Installing the app into $(VENV): about 250 MB of packages (Gradio, Chroma, onnxruntime, LangChain," \
+	      "SciPy, pandas), 1.0 GB on disk; about a minute plus the download, once. Later runs skip this step."
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e .
 	rm -f $(VENV)/.installed-*; touch $@
+
+$(DEV_STAMP): $(APP_STAMP)
+	@echo "== Adding the dev tools to $(VENV): pytest, ruff, mypy, mutmut, Playwright, psycopg, scikit-learn," \
+	      "statsmodels; about 100 MB more to download, 0.5 GB on disk; about 30 s plus the download, once."
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-dev-*; touch $@
 
 # Byte-compile bot/ first: where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile it again.
 run: setup
 	$(BIN)/python -m compileall -q bot app.py > /dev/null
 	$(BIN)/python app.py
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check bot tests bench app.py migrations
 	$(BIN)/ruff format --check bot tests bench app.py migrations
 	$(BIN)/mypy bot app.py
@@ -31,7 +48,7 @@ test: lint
 # Mutation testing of the rules (bot/critic, bot/interview, bot/coaching, bot/storage; config in [tool.mutmut]).
 # Slow: not part of `make test`. One module: make mutate MUTANTS='bot.interview.policy*'
 MUTANTS ?=
-mutate: setup
+mutate: setup-dev
 	$(BIN)/mutmut run $(MUTANTS)
 	$(BIN)/mutmut export-cicd-stats
 	@$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); \
@@ -41,7 +58,7 @@ mutate: setup
 	      f'{survived} survived, {uncovered} not covered by any test, {s[\"total\"] - checked} not run; ' \
 	      'list them: $(BIN)/mutmut results')"
 
-bench: setup
+bench: setup-dev
 	$(BIN)/python bench/run_all.py
 
 ingest: setup

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.coaching.account_commands import add_coach_commands
 from bot.config import Settings, get_settings
 from bot.content.vocabulary import BACKGROUNDS, DOMAINS, ROLES
 from bot.errors import CoachError
@@ -285,12 +286,6 @@ def _cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if not outcomes or outcomes[-1]["complete"] else 2
 
 
-def _cmd_coach(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.coaching.accounts import coach_add_command
-
-    return coach_add_command(args.email, args.password)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="AI PM interview coach")
@@ -335,12 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_drill)
 
-    p = sub.add_parser("coach", help="manage coach accounts")
-    coach_sub = p.add_subparsers(dest="coach_command", required=True)
-    add = coach_sub.add_parser("add", help="create a coach account (asks for the password)")
-    add.add_argument("email")
-    add.add_argument("--password", help="for scripts; prefer the prompt, which keeps it out of shell history")
-    add.set_defaults(handler=_cmd_coach)
+    add_coach_commands(sub)  # add, list, remove, reset-password
 
     p = sub.add_parser("critique", help="critique an answer read from standard input")
     p.add_argument("--role", choices=ROLES, required=True)
