@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from bot.config import Settings
+from bot.config import PROJECT_ROOT, Settings
 from bot.critic.model import Citation, Critique
 from bot.interview.service import InterviewService
 from bot.interview.state import Summary, SummaryGap
@@ -223,12 +223,28 @@ def test_summary_links_open_the_guides(app: tuple[Any, str]) -> None:
     built, url = app
     guides_dir = built.service.settings.guides_dir
     gap = SummaryGap(dimension="failure_modes", average=1.5, guide="knowledge/guides/failure-modes.md")
-    target = re.search(r"\]\((/gradio_api/file=[^)]+)\)", gaps_markdown(Summary(gaps=[gap]), guides_dir))
-    assert target is not None
-    with urllib.request.urlopen(url.rstrip("/") + target.group(1), timeout=30) as response:
+    shown = gaps_markdown(Summary(gaps=[gap]), guides_dir)
+    target = re.search(r"\]\((guides/[^)]+)\)", shown)
+    assert target is not None and str(PROJECT_ROOT) not in shown and "gradio_api" not in shown
+    with urllib.request.urlopen(url.rstrip("/") + "/" + target.group(1), timeout=30) as response:
         assert response.status == 200 and b"topic: failure-modes" in response.read()
     outside = SummaryGap(dimension="evaluation", average=1.0, guide="README.md")  # not in the guides folder
-    assert "gradio_api" not in gaps_markdown(Summary(gaps=[outside]), guides_dir)
+    assert "guides/" not in gaps_markdown(Summary(gaps=[outside]), guides_dir)
+    for wrong in ("guides/..%2FREADME.md", "guides/README.md", "guides/nothing-here.md"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url.rstrip("/") + "/" + wrong, timeout=30)
+        assert refused.value.code == 404
+
+
+def test_refused_files_name_no_server_path(app: tuple[Any, str]) -> None:
+    """Gradio's file route names the path it refused; the app's answer names nothing."""
+    _, url = app
+    for asked in (str(PROJECT_ROOT / "README.md"), "/etc/passwd", "../../secret.txt", "data/coach.db"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{url.rstrip('/')}/gradio_api/file={asked}", timeout=30)
+        body = refused.value.read()
+        assert refused.value.code == 403 and body == b'{"detail":"File not allowed."}'
+        assert refused.value.headers["x-content-type-options"] == "nosniff"
 
 
 def test_llm_replies_stream_into_the_chat() -> None:

@@ -145,7 +145,7 @@ def guide_link(source: str, guides_dir: Path) -> str:
     path = (PROJECT_ROOT / source).resolve()
     if path.parent != guides_dir.resolve() or not path.is_file() or not re.fullmatch(r"[a-z-]+\.md", name):
         return f"`{inert(source)}`"
-    return f"[{name}](/gradio_api/file={path.as_posix()})"
+    return f"[{name}](guides/{name})"  # served by bot.web.security.guide_route; relative, so a proxy prefix works
 
 
 def gaps_markdown(summary: Summary, guides_dir: Path) -> str:
