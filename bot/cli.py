@@ -286,6 +286,15 @@ def _cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if not outcomes or outcomes[-1]["complete"] else 2
 
 
+def _cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.interview.service import InterviewService
+
+    days = settings.checkpoint_retention_days if args.days is None else args.days
+    pruned = InterviewService(settings).prune_checkpoints(days)
+    print(f"pruned the checkpoints of {pruned} interview(s) that ended over {days:g} day(s) ago")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="AI PM interview coach")
@@ -294,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="index knowledge/guides into Chroma (idempotent)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and rebuild it from scratch")
     p.set_defaults(handler=_cmd_ingest)
+
+    p = sub.add_parser("prune", help="delete checkpoints of ended interviews (they reopen from their archive)")
+    p.add_argument("--days", type=float, help="ended over this many days ago (default CHECKPOINT_RETENTION_DAYS)")
+    p.set_defaults(handler=_cmd_prune)
 
     p = sub.add_parser("retrieve", help="search the guides")
     p.add_argument("query")

@@ -20,7 +20,7 @@ from bot.critic.guard import fence
 from bot.critic.model import Citation, Critique, Target
 from bot.critic.offline import Probe
 from bot.interview.policy import HINT_PENALTY, choose_question, classify, probe_dimension, record_critique
-from bot.interview.state import InterviewState, Message, QuestionResult
+from bot.interview.state import ENDED, InterviewState, Message, QuestionResult
 from bot.interview.summary import summarize
 from bot.llm.chat import LLM, LLMFailure, Usage
 from bot.llm.prompts import render
@@ -34,6 +34,8 @@ CLARIFY_FALLBACK = (
 
 
 LATE_NOTICE = "This answer came in after its time limit: it is recorded, marked late, and your coach sees that."
+# What an ended interview's archive leaves out: per-run scratch and the retrieved guide excerpts (large, re-findable).
+NOT_ARCHIVED = {"input", "intent", "outbox", "context", "pending_turn", "last_answer", "usage"}
 NODES = (
     "take_input",
     "pick_question",
@@ -90,7 +92,9 @@ class TurnLog(Protocol):
 
     def attach_critique(self, turn_id: int, critique: dict[str, Any]) -> None: ...
 
-    def finish(self, session_id: str, summary: dict[str, Any], usage: dict[str, Any]) -> None: ...
+    def finish(
+        self, session_id: str, summary: dict[str, Any], usage: dict[str, Any], archive: dict[str, Any] | None = None
+    ) -> None: ...
 
     def asked_questions(self, candidate: str) -> set[str]: ...
 
@@ -353,11 +357,13 @@ class InterviewGraph:
     def wrap_up(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
         usage = run_usage(config).as_dict()  # includes this run's calls, unlike state.usage
         summary = summarize(state, self.deps.rubric, self.deps.guides_dir, usage)
-        self.deps.turns.finish(state.session_id, summary.model_dump(), usage)
-        return {**self._say(state, summary.text, "summary"), "done": True, "summary": summary, "current": None}
+        update = {**self._say(state, summary.text, "summary"), "done": True, "summary": summary, "current": None}
+        archive = state.model_copy(update=update).model_dump(mode="json", exclude=NOT_ARCHIVED)
+        self.deps.turns.finish(state.session_id, summary.model_dump(), usage, archive)
+        return update
 
     def already_done(self, state: InterviewState) -> dict[str, Any]:
-        return self._say(state, "This interview has ended. Start a new one to keep practising.", "notice")
+        return self._say(state, ENDED, "notice")
 
     # -- wiring ----------------------------------------------------------------------------------------
 

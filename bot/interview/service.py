@@ -23,7 +23,7 @@ from bot.critic.critic import Critic
 from bot.critic.guard import screen
 from bot.critic.model import Citation, Critique
 from bot.errors import CoachError
-from bot.interview.state import InterviewPlan, InterviewState, Message, Summary
+from bot.interview.state import ENDED, InterviewPlan, InterviewState, Message, Summary
 from bot.llm.chat import LLM, Usage, make_chat_model
 from bot.retrieval.search import retrieve
 from bot.storage.store import DATABASE_BUSY, make_store
@@ -47,7 +47,9 @@ def shown_critique(state: InterviewState) -> Critique | None:
     critique = state.last_critique
     if critique is None or not state.hold_feedback or state.done:
         return critique
-    return critique.model_copy(update={"gaps": [], "stronger_answer": [], "held_back": True, "notices": [*critique.notices, HELD_BACK]})
+    return critique.model_copy(
+        update={"gaps": [], "stronger_answer": [], "held_back": True, "notices": [*critique.notices, HELD_BACK]}
+    )
 
 
 class TurnResult(BaseModel):
@@ -155,11 +157,26 @@ class InterviewService:
         return {"configurable": configurable}
 
     def state(self, session_id: str) -> InterviewState:
-        """The session as checkpointed; CoachError when there is no such session."""
+        """The session as checkpointed, or as archived once its checkpoints were pruned; CoachError when unknown."""
         snapshot = self.graph.get_state(self._config(self._checked(session_id)))
-        if not snapshot.values:
+        if snapshot.values:
+            return InterviewState.model_validate(snapshot.values)
+        archive = self.store.archive(session_id)
+        if archive is None:
             raise CoachError(f"no interview with id {session_id!r}; start a new one")
-        return InterviewState.model_validate(snapshot.values)
+        return InterviewState.model_validate(archive)
+
+    def prune_checkpoints(self, older_than_days: float | None = None) -> int:
+        """Delete the checkpoints of interviews that ended over the retention ago (they reopen from the archive).
+
+        Returns how many sessions lost their checkpoints. A retention of 0 keeps everything.
+        """
+        days = self.settings.checkpoint_retention_days if older_than_days is None else older_than_days
+        if days <= 0:
+            return 0
+        from bot.storage.checkpoints import prune_ended
+
+        return prune_ended(self.graph.checkpointer, self.store, days)
 
     def _run(
         self, session_id: str, update: dict[str, Any], on_token: Callable[[str], None] | None = None
@@ -260,7 +277,10 @@ class InterviewService:
         text = text if isinstance(text, str) else ""
         with self._lock(session_id):
             state = self.state(session_id)
-            if state.closed(time.time()) and not state.done and text.strip().lower() != "end":
+            if state.done:  # nothing to run (and an archived session has no checkpoint to run from)
+                said = Message(role="assistant", content=ENDED, kind="notice")
+                return TurnResult.of(state).model_copy(update={"messages": [said], "notices": []})
+            if state.closed(time.time()) and text.strip().lower() != "end":
                 closed = datetime.fromtimestamp(state.closes_at or 0, UTC)
                 raise CoachError(
                     f"this assignment closed on {closed:%d %B %Y at %H:%M} UTC, so no more answers are accepted; "

@@ -18,6 +18,9 @@ Intent = Literal["start", "answer", "skip", "hint", "clarify", "empty", "end", "
 LATE_GRACE_S = 5.0  # seconds past a deadline that still count as on time
 
 
+ENDED = "This interview has ended. Start a new one to keep practising."  # said to input after the end
+
+
 class InterviewPlan(BaseModel):
     """What to run: role, domain, background, length and difficulty, plus a coach's questions, focus and limits."""
 

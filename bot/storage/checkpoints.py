@@ -6,9 +6,11 @@ PostgreSQL, so that every replica behind a load balancer sees every session.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -16,6 +18,12 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.errors import CoachError
+from bot.storage.models import utc_now
+
+if TYPE_CHECKING:
+    from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
 
 SETUP_LOCK_KEY = 7_402_613_912  # PostgreSQL serialises the checkpoint tables' set-up on it (one replica at a time)
 POOL_MAX = 8  # checkpoint connections per process
@@ -78,3 +86,24 @@ def make_checkpointer(settings: Settings) -> Any:
     conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     return SqliteSaver(conn, serde=_serde())
+
+
+def checkpointed_sessions(checkpointer: Any) -> list[str]:
+    """The thread (session) ids that have checkpoints, read straight from the saver's table."""
+    query = "SELECT DISTINCT thread_id FROM checkpoints"
+    if isinstance(checkpointer, SqliteSaver):
+        with checkpointer.lock:
+            return [row[0] for row in checkpointer.conn.execute(query)]
+    with checkpointer.conn.connection() as conn:  # PostgresSaver over a pool
+        return [row["thread_id"] for row in conn.execute(query)]
+
+
+def prune_ended(checkpointer: Any, store: Store, older_than_days: float) -> int:
+    """Delete every checkpoint of sessions that ended over `older_than_days` ago and have an archive."""
+    cutoff = utc_now() - timedelta(days=older_than_days)
+    ended = store.archived_before(checkpointed_sessions(checkpointer), cutoff)
+    for session_id in ended:
+        checkpointer.delete_thread(session_id)
+    if ended:
+        log.info("pruned the checkpoints of %d interviews that ended before %s", len(ended), f"{cutoff:%Y-%m-%d}")
+    return len(ended)

@@ -63,6 +63,9 @@ class InterviewSession(Base):
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), nullable=True, index=True)
     candidate_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     candidate_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # the ended interview's final state (transcript, results, summary): it reopens from this once its
+    # checkpoints are pruned (CHECKPOINT_RETENTION_DAYS)
+    archive: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Turn(Base):

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -104,15 +105,40 @@ class Store:
         with self.session() as db:  # one UPDATE, no read first
             db.execute(update(Turn).where(Turn.id == turn_id).values(critique=json.loads(json.dumps(critique))))
 
+    def archive(self, session_id: str) -> dict[str, Any] | None:
+        """The final state an ended session was archived with, if any."""
+        with self.session() as db:
+            return db.scalar(select(InterviewSession.archive).where(InterviewSession.id == session_id))
+
+    def archived_before(self, session_ids: list[str], cutoff: datetime) -> list[str]:
+        """Those of `session_ids` that ended before `cutoff` and have an archive to reopen from."""
+        found: list[str] = []
+        with self.session() as db:
+            for start in range(0, len(session_ids), 500):  # SQLite allows 999 parameters per statement
+                chunk = session_ids[start : start + 500]
+                found += db.scalars(
+                    select(InterviewSession.id).where(
+                        InterviewSession.id.in_(chunk),
+                        InterviewSession.finished < cutoff,
+                        InterviewSession.archive.is_not(None),
+                    )
+                )
+        return found
+
     def turns(self, session_id: str) -> list[Turn]:
         with self.session() as db:
             return list(db.scalars(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)))
 
-    def finish(self, session_id: str, summary: dict[str, Any], usage: dict[str, float]) -> None:
+    def finish(
+        self, session_id: str, summary: dict[str, Any], usage: dict[str, float], archive: dict[str, Any] | None = None
+    ) -> None:
+        """Mark the session ended with its summary and usage, keeping `archive` (its final state) to reopen it."""
         with self.session() as db:
             row = db.get(InterviewSession, session_id)
             if row is not None and row.finished is None:
                 row.finished = utc_now()
+                if archive is not None:
+                    row.archive = json.loads(json.dumps(archive))
                 row.summary = json.loads(json.dumps(summary))
                 row.overall = summary.get("overall")
                 row.tokens_in = int(usage.get("input_tokens", 0))

@@ -1,4 +1,4 @@
-"""Attempt limits, feedback held until an attempt ends, per-account sign-in back-off and trusted coach devices.
+"""Attempt limits, held-back feedback, sign-in back-off, trusted coach devices and archived ended sessions.
 
 Revision ID: 0006
 Revises: 0005
@@ -17,7 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add assignments.max_attempts and .feedback_after_end, sign_in_attempts.account and the coach_devices table."""
+    """Add assignments.max_attempts/.feedback_after_end, sessions.archive, sign_in_attempts.account, coach_devices."""
+    with op.batch_alter_table("sessions") as batch:
+        batch.add_column(sa.Column("archive", sa.JSON, nullable=True))
     with op.batch_alter_table("assignments") as batch:
         batch.add_column(sa.Column("max_attempts", sa.Integer, nullable=True))
         batch.add_column(sa.Column("feedback_after_end", sa.Boolean, nullable=False, server_default=sa.false()))
@@ -51,3 +53,5 @@ def downgrade() -> None:
     with op.batch_alter_table("assignments") as batch:
         batch.drop_column("feedback_after_end")
         batch.drop_column("max_attempts")
+    with op.batch_alter_table("sessions") as batch:
+        batch.drop_column("archive")
