@@ -94,6 +94,14 @@ class Settings(BaseSettings):
         validation_alias=_env("COACH_CONCURRENCY"),
         description="Requests the server runs at once (Gradio's queue); more wait in line. See bench/throughput.py.",
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        validation_alias=_env("FORWARDED_ALLOW_IPS"),
+        description=(
+            "Proxies whose X-Forwarded-For and X-Forwarded-Proto the server believes (comma-separated addresses or"
+            " networks, e.g. 10.0.0.5,10.1.0.0/16); empty: none, a request's address is its own peer's."
+        ),
+    )
     coach_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         validation_alias=_env("COACH_ALLOWLIST"),

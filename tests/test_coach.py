@@ -1,6 +1,8 @@
 import csv
+import hashlib
 import io
 import json
+import logging
 import secrets
 import threading
 from datetime import timedelta
@@ -8,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.coaching import accounts, assignments, reviews
+from bot.coaching import accounts, assignments, devices, reviews
 from bot.coaching.attempts import start_attempt_record
 from bot.coaching.reports import (
     attempts,
@@ -26,10 +28,12 @@ from bot.errors import CoachError
 from bot.storage.models import (
     Assignment,
     CoachAccount,
+    CoachDevice,
     InterviewSession,
     Review,
     SignInAttempt,
     Turn,
+    as_utc,
     public_attempt_id,
     utc_now,
 )
@@ -77,20 +81,143 @@ def test_sign_in_ok_and_generic_failures(store):
     assert PASSWORD not in str(wrong.value)
 
 
-def test_sign_in_rate_limited_per_email_and_client(store):
-    accounts.add_coach(store, "coach@example.org", PASSWORD)
-    for _ in range(5):
-        with pytest.raises(CoachError, match="wrong email or password"):
-            accounts.sign_in(store, "coach@example.org", "guess guess guess", "ip-1")
-    with pytest.raises(CoachError, match=r"too many sign-in attempts; try again in 15 minutes"):
-        accounts.sign_in(store, "coach@example.org", PASSWORD, "ip-1")  # even the right password waits
-    assert accounts.sign_in(store, "coach@example.org", PASSWORD, "ip-2").email == "coach@example.org"
-    with store.session() as db:  # the failures age out of the window
-        db.execute(update(SignInAttempt).values(created=utc_now() - timedelta(minutes=16)))
-    assert accounts.sign_in(store, "coach@example.org", PASSWORD, "ip-1").email == "coach@example.org"
+def age_failures(store, by: timedelta) -> None:
+    """Move every stored sign-in failure `by` into the past (instead of sleeping)."""
     with store.session() as db:
-        keys = list(db.scalars(select(SignInAttempt.key)))
-    assert all("coach@example.org" not in k and "ip-1" not in k for k in keys)
+        for row in db.scalars(select(SignInAttempt)):
+            row.created = as_utc(row.created) - by
+
+
+def refused_for(store, email, password, client, device=None) -> str:
+    """The refusal message of a sign-in that must be refused before its password is checked."""
+    with pytest.raises(CoachError, match="too many sign-in attempts") as refused:
+        accounts.sign_in(store, email, password, client, device)
+    return str(refused.value)
+
+
+def fail(store, email, client, device=None, password="guess guess guess") -> None:
+    """One sign-in that gets as far as the password check and fails there."""
+    with pytest.raises(CoachError, match="wrong email or password"):
+        accounts.sign_in(store, email, password, client, device)
+
+
+def test_sign_in_backs_off_per_account_exponentially(store):
+    accounts.add_coach(store, "coach@example.org", PASSWORD)
+    for n in range(5):  # five addresses, one guess each: the account's failures, not an address's
+        fail(store, "coach@example.org", f"198.51.100.{n}")
+    assert refused_for(store, "coach@example.org", PASSWORD, "203.0.113.1").endswith("try again in 1 minute")
+    for minutes in (1, 2, 4, 8, 16):  # n failures: the next try waits 2^(n-5) minutes after the latest
+        age_failures(store, timedelta(minutes=minutes, seconds=1))
+        fail(store, "coach@example.org", "198.51.100.9")
+        assert refused_for(store, "coach@example.org", "guess", "203.0.113.2").endswith(f"in {2 * minutes} minutes")
+    age_failures(store, timedelta(minutes=32, seconds=1))
+    fail(store, "coach@example.org", "198.51.100.9")  # the 11th failure: 64 minutes, capped at 60
+    assert refused_for(store, "coach@example.org", PASSWORD, "203.0.113.3").endswith("in 60 minutes")
+    age_failures(store, timedelta(minutes=59))
+    assert refused_for(store, "coach@example.org", PASSWORD, "203.0.113.3").endswith("in 1 minute")
+    with store.session() as db:  # refusals are not failures: nothing was checked
+        assert db.scalar(select(func.count()).select_from(SignInAttempt)) == 11
+        rows = list(db.scalars(select(SignInAttempt)))
+    assert all("coach@example.org" not in r.key + (r.account or "") and "198.51" not in r.key for r in rows)
+    age_failures(store, timedelta(hours=24))  # forgotten after a day
+    assert accounts.sign_in(store, "coach@example.org", PASSWORD, "203.0.113.3").email == "coach@example.org"
+    with store.session() as db:
+        assert db.scalar(select(func.count()).select_from(SignInAttempt)) == 0
+
+
+def test_unknown_emails_back_off_alike(store):
+    for n in range(5):
+        fail(store, "nobody@example.org", f"198.51.100.{n}", password=PASSWORD)
+    assert refused_for(store, "nobody@example.org", PASSWORD, "203.0.113.1").endswith("try again in 1 minute")
+
+
+def test_a_device_that_signed_in_before_is_not_locked_out_by_others(store):
+    coach = accounts.add_coach(store, "coach@example.org", PASSWORD)
+    other = accounts.add_coach(store, "other@example.org", PASSWORD)
+    assert accounts.sign_in(store, "coach@example.org", PASSWORD, "192.0.2.10").id == coach.id
+    token = devices.remember_device(store, coach)
+    assert devices.remember_device(store, coach, token) == token  # the same browser keeps its token
+    others_token = devices.remember_device(store, other)
+    with store.session() as db:
+        stored = list(db.scalars(select(CoachDevice.token_hash)))
+    assert token not in stored and devices.token_hash(token) in stored  # only the hash is stored
+    for n in range(8):  # an attacker behind the coach's own proxy, then from other addresses, forging tokens too
+        with pytest.raises(CoachError):
+            client = "192.0.2.10" if n < 4 else f"198.51.100.{n}"
+            accounts.sign_in(store, "coach@example.org", "guess guess guess", client, f"forged-{n}")
+    refused_for(store, "coach@example.org", PASSWORD, "192.0.2.10")  # without the token: the account backs off
+    refused_for(store, "coach@example.org", PASSWORD, "192.0.2.10", others_token)  # another coach's device
+    assert accounts.sign_in(store, "coach@example.org", PASSWORD, "192.0.2.10", token).id == coach.id
+    assert accounts.sign_in(store, "coach@example.org", PASSWORD, "203.0.113.50", token).id == coach.id
+    # a trusted device's own failures are its own: five typos back that device off, not the account's count
+    for _ in range(5):
+        fail(store, "coach@example.org", "192.0.2.10", device=token)
+    assert refused_for(store, "coach@example.org", PASSWORD, "192.0.2.10", token).endswith("in 1 minute")
+    with store.session() as db:
+        account_rows = db.scalar(select(func.count()).where(SignInAttempt.account.is_not(None)))
+    assert account_rows == 5  # the attacker's five that were checked; the refused ones were never stored
+    age_failures(store, timedelta(minutes=1, seconds=1))
+    assert accounts.sign_in(store, "coach@example.org", PASSWORD, "192.0.2.10", token).id == coach.id
+    fail(store, "coach@example.org", "198.51.100.99")  # the attacker's 6th failure backs the account off again
+    with store.session() as db:  # a device unused for 90 days is forgotten: its token counts for nothing
+        db.execute(update(CoachDevice).values(last_used=utc_now() - devices.DEVICE_LIFETIME - timedelta(minutes=1)))
+    refused_for(store, "coach@example.org", PASSWORD, "192.0.2.10", token)
+    assert devices.remember_device(store, coach, token) != token
+
+
+def test_concurrent_wrong_passwords_reach_the_password_check_at_most_five_times(store, monkeypatch):
+    accounts.add_coach(store, "coach@example.org", PASSWORD)
+
+    class CountingHasher:
+        """The real hasher, counting verifications."""
+
+        def __init__(self, real):
+            self.real, self.verified, self.lock = real, 0, threading.Lock()
+
+        def verify(self, stored, password):
+            with self.lock:
+                self.verified += 1
+            return self.real.verify(stored, password)
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    hasher = CountingHasher(accounts.PASSWORDS)
+    monkeypatch.setattr(accounts, "PASSWORDS", hasher)
+    start, messages = threading.Barrier(40), []
+
+    def guess(n: int) -> None:
+        start.wait()
+        try:
+            accounts.sign_in(store, "coach@example.org", f"guess number {n}", f"198.51.100.{n}")
+        except CoachError as exc:
+            messages.append(str(exc))
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert hasher.verified == 5
+    assert messages.count("wrong email or password") == 5 and len(messages) == 40
+    assert all(m.startswith("too many sign-in attempts") for m in messages if m != "wrong email or password")
+    with store.session() as db:
+        assert db.scalar(select(func.count()).select_from(SignInAttempt)) == 5
+
+
+def test_sign_in_failures_and_refusals_are_logged_without_the_password(store, caplog):
+    caplog.set_level(logging.DEBUG)
+    accounts.add_coach(store, "coach@example.org", PASSWORD)
+    secret_guess = "Sentinel-guess-0123456789"
+    for _ in range(6):
+        with pytest.raises(CoachError):
+            accounts.sign_in(store, "coach@example.org", secret_guess, "198.51.100.77")
+    account = hashlib.sha256(b"coach@example.org").hexdigest()[:12]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "sign-in" in r.getMessage()]
+    assert len(warnings) == 6
+    assert all(account in w and "198.51.100.77" in w for w in warnings)
+    assert sum("coach sign-in failed" in w for w in warnings) == 5 and "coach sign-in refused" in warnings[-1]
+    assert secret_guess not in caplog.text and "coach@example.org" not in caplog.text
 
 
 def test_hugging_face_coaches_need_the_allow_list(store):

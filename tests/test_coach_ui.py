@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import importlib.util
 import io
 import json
+import os
 import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 import gradio.oauth
 import pytest
+import uvicorn
 import yaml
+from sqlalchemy import func, select
+from starlette.requests import Request as StarletteRequest
 
 from bot.coaching import accounts, assignments
 from bot.coaching.reports import list_assignments
 from bot.config import Settings
 from bot.errors import CoachError
 from bot.interview.service import InterviewService
+from bot.storage.models import CoachDevice
 from bot.web import coach_forms
 from bot.web.app import CoachApp
 from bot.web.coach_tab import hf_account, hf_sign_in_available
+from bot.web.request_info import base_url, client_key, trust_forwarded_headers
 from tests.test_assignments import ANSWER
 from tests.test_ui import fake_request
 
@@ -113,6 +121,113 @@ def test_sign_in_success_failure_and_rate_limit(app: App) -> None:
     assert state_of(signed_out) is None
     with pytest.raises(CoachError, match="sign in"):
         coach_forms.load_coach(app.store, None)
+
+
+def device_of(out: dict[Any, Any]) -> Any:
+    """The device token written to the browser's gr.BrowserState by a sign-in (absent when it failed)."""
+    (value,) = [v for k, v in out.items() if isinstance(k, gr.BrowserState)] or [None]
+    return value
+
+
+def sign_in_event(demo: gr.Blocks) -> Any:
+    """The sign-in button's event, with its input and output components."""
+    (event,) = [f for f in demo.fns.values() if getattr(f, "name", "") == "on_sign_in" and "click" in str(f.targets)]
+    return event
+
+
+def lead_from(host: str, **query: str) -> Any:
+    """A fake request from another client address."""
+    request = fake_request(**query)
+    request.client.host = host
+    return request
+
+
+@WARNINGS
+def test_the_browser_keeps_a_device_token_that_outlasts_an_attack(app: App) -> None:
+    email = f"lead@{app.domain}"
+    event = sign_in_event(app.ui.demo)
+    assert app.coach.device in event.inputs and app.coach.device in event.outputs  # wired through the page
+    assert device_of(app.coach.on_sign_in(email, "not the password", fake_request())) is None
+    first = app.coach.on_sign_in(email, PASSWORD, fake_request())
+    token = device_of(first)
+    assert isinstance(token, str) and len(token) >= 43 and state_of(first)
+    again = app.coach.on_sign_in(email, PASSWORD, lead_from("192.0.2.1"), token)
+    assert device_of(again) == token  # the same browser keeps its token
+    for n in range(7):  # someone else guesses from several addresses
+        app.coach.on_sign_in(email, "a wrong guess", lead_from(f"198.51.100.{n}"))
+    refused = by_id(app.coach.on_sign_in(email, PASSWORD, lead_from("192.0.2.1")))
+    assert "too many sign-in attempts" in refused["coach-status"]  # a browser without the token waits
+    trusted = app.coach.on_sign_in(email, PASSWORD, lead_from("192.0.2.1"), token)
+    assert state_of(trusted) and device_of(trusted) == token  # the coach's own browser signs in
+    other = app.coach.on_sign_in(f"other@{app.domain}", PASSWORD, fake_request(), token)
+    assert device_of(other) not in (None, token)  # another coach on the same browser gets a token of their own
+
+
+def test_browser_state_survives_replicas_and_restarts(app: App) -> None:
+    rebuilt = CoachApp(app.service).coach.device  # another process builds the same page
+    assert (rebuilt.storage_key, rebuilt.secret) == (app.coach.device.storage_key, app.coach.device.secret)
+
+
+def test_forwarded_headers_count_only_from_configured_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "set by someone else")  # restored after the test
+    monkeypatch.delenv("SPACE_HOST", raising=False)
+    seen: dict[str, str] = {}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        request = gr.Request(request=StarletteRequest(scope))
+        seen.update(client=client_key(request), base=base_url(request))
+
+    forged = [(b"host", b"coach.example"), (b"x-forwarded-for", b"6.6.6.6"), (b"x-forwarded-proto", b"https")]
+    forged.append((b"x-forwarded-host", b"evil.example"))
+
+    def served(allowed: str) -> dict[str, str]:
+        """What the app sees of a loopback request with forged forwarded headers, behind uvicorn as launched."""
+        trust_forwarded_headers(Settings(forwarded_allow_ips=allowed))
+        config = uvicorn.Config(app=app, log_config=None)  # as Gradio builds it: no forwarded_allow_ips argument
+        config.load()
+        scope = {"type": "http", "client": ("127.0.0.1", 50123), "headers": list(forged), "scheme": "http"}
+        scope.update(method="GET", path="/", raw_path=b"/", query_string=b"", root_path="", server=("x", 80))
+        asyncio.run(config.loaded_app(scope, None, None))
+        return dict(seen)
+
+    assert served("") == {"client": "127.0.0.1", "base": "http://coach.example"}  # the default: no proxy
+    assert served("127.0.0.1") == {"client": "6.6.6.6", "base": "https://coach.example"}  # a configured proxy
+    assert served("10.0.0.5") == {"client": "127.0.0.1", "base": "http://coach.example"}  # loopback is no proxy
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5, 10.1.0.0/16")
+    assert Settings().forwarded_allow_ips == "10.0.0.5, 10.1.0.0/16"
+    monkeypatch.setenv("SPACE_HOST", "someone-coach.hf.space,coach.example.org")
+    assert base_url(fake_request()) == "https://someone-coach.hf.space"  # a Space: the platform names its host
+
+
+def test_launch_hands_the_setting_to_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.web.app as web_app
+
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "")
+    monkeypatch.setattr(web_app, "get_settings", lambda: Settings(forwarded_allow_ips="10.0.0.5"))
+    monkeypatch.setattr(web_app, "InterviewService", lambda settings: SimpleNamespace(settings=settings))
+    monkeypatch.setattr(web_app, "warm_up", lambda service: None)
+    monkeypatch.setattr(web_app, "keep_pruning", lambda service: None, raising=False)  # no background work
+    launched: dict[str, str] = {}
+
+    class Demo:
+        """Records what the server would read when launch() starts it."""
+
+        def queue(self, **_: Any) -> None:
+            launched["queued"] = "yes"
+
+        def launch(self, **_: Any) -> None:
+            launched["allow"] = os.environ["FORWARDED_ALLOW_IPS"]
+
+        def block_thread(self) -> None:
+            pass
+
+    monkeypatch.setattr(web_app, "build_app", lambda service: Demo())
+    mask = os.umask(0o022)
+    try:
+        web_app.launch()
+    finally:
+        os.umask(mask)
+    assert launched == {"queued": "yes", "allow": "10.0.0.5"}
 
 
 @WARNINGS
@@ -288,7 +403,7 @@ def test_coach_signs_in_and_creates_an_assignment_in_the_browser(shared: App) ->
     from tests.test_ui import serve
 
     email = f"browser@{uuid.uuid4().hex[:8]}.example"
-    accounts.add_coach(shared.store, email, PASSWORD)
+    cid = accounts.add_coach(shared.store, email, PASSWORD).id
     shared.ui.demo.queue(default_concurrency_limit=4)
     url = serve(shared.ui.demo)
     try:
@@ -305,6 +420,15 @@ def test_coach_signs_in_and_creates_an_assignment_in_the_browser(shared: App) ->
             page.locator("#coach-password input").fill(PASSWORD)
             page.locator("#coach-sign-in").click()
             expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
+            page.wait_for_function("() => localStorage.getItem('coach-device') !== null")  # the device token
+            page.reload()  # a new page load reads it back from localStorage and sends it with the next sign-in
+            page.get_by_role("tab", name="Coach").click()
+            page.locator("#coach-email").locator("input, textarea").fill(email)
+            page.locator("#coach-password input").fill(PASSWORD)
+            page.locator("#coach-sign-in").click()
+            expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
+            with shared.store.session() as db:  # one device: the second sign-in presented the first one's token
+                assert db.scalar(select(func.count()).select_from(CoachDevice).where(CoachDevice.coach_id == cid)) == 1
             page.locator("#asg-title").locator("input, textarea").fill("Browser <i>week</i>")
             page.locator("#asg-create").click()
             share = page.locator("#asg-share").locator("input, textarea")

@@ -1,27 +1,26 @@
-"""Coach accounts: email-and-password (argon2) and Hugging Face sign-in, with sign-in throttling."""
+"""Coach accounts: email-and-password (argon2) and Hugging Face sign-in, within per-account sign-in limits."""
 
 from __future__ import annotations
 
-import hashlib
-import math
+import logging
 import re
 import secrets
-from datetime import timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.coaching import devices, sign_in_limits
 from bot.errors import CoachError
-from bot.storage.models import CoachAccount, SignInAttempt, as_utc, utc_now
+from bot.storage.models import CoachAccount, utc_now
 from bot.storage.store import Store
+from bot.text import strip_controls
 
+log = logging.getLogger(__name__)
 PASSWORDS = PasswordHasher()
 MIN_PASSWORD_CHARS = 10
-SIGN_IN_WINDOW = timedelta(minutes=15)
-MAX_FAILED_SIGN_INS = 5  # per email and client within the window
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -80,47 +79,61 @@ def coach_for_hf_user(store: Store, username: str, allowed: list[str], email: st
         return coach
 
 
-def _attempt_key(email: str, client_key: str) -> str:
-    """A hash of email and client, so the attempts table holds neither."""
-    return hashlib.sha256(f"{email}\0{client_key}".encode()).hexdigest()
-
-
-def sign_in(store: Store, email: str, password: str, client_key: str) -> CoachAccount:
-    """The coach with these credentials; at most 5 failures per email and client in 15 minutes."""
-    email = (email or "").strip().lower()
-    key = _attempt_key(email, client_key)
-    now = utc_now()
-    with store.session() as db:
-        db.execute(delete(SignInAttempt).where(SignInAttempt.created < now - SIGN_IN_WINDOW))
-        failures = list(
-            db.scalars(
-                select(SignInAttempt.created)
-                .where(SignInAttempt.key == key, SignInAttempt.created >= now - SIGN_IN_WINDOW)
-                .order_by(SignInAttempt.created)
-            )
-        )
-        if len(failures) >= MAX_FAILED_SIGN_INS:
-            unlock = as_utc(failures[-MAX_FAILED_SIGN_INS]) + SIGN_IN_WINDOW
-            minutes = max(1, math.ceil((unlock - now).total_seconds() / 60))
-            raise CoachError(f"too many sign-in attempts; try again in {minutes} minute{'s' if minutes != 1 else ''}")
-        coach = db.scalar(select(CoachAccount).where(CoachAccount.email == email))
+def _verified(coach: CoachAccount | None, password: str) -> bool:
+    """Whether the password is this coach's; an unknown email (or no password) is checked against a decoy hash."""
     stored = coach.password_hash if coach is not None and coach.password_hash else None
     try:
         PASSWORDS.verify(stored or _decoy_hash(), password or "")
-        verified = stored is not None
     except (VerificationError, InvalidHashError):
-        verified = False
+        return False
+    return stored is not None
+
+
+def _rehash_if_needed(store: Store, coach: CoachAccount, password: str) -> None:
+    """Store a fresh hash when argon2's parameters have changed since this password was hashed."""
+    if PASSWORDS.check_needs_rehash(coach.password_hash or ""):
+        with store.session() as db:
+            fresh = db.get(CoachAccount, coach.id)
+            if fresh is not None:
+                fresh.password_hash = PASSWORDS.hash(password)
+
+
+def sign_in(store: Store, email: str, password: str, client_key: str, device_token: object = None) -> CoachAccount:
+    """The coach with these credentials, within the sign-in limits of `bot.coaching.sign_in_limits`.
+
+    `device_token` is what the browser kept from an earlier sign-in (`devices.remember_device`). When it names one of
+    this account's devices, only that device's own failures count, so a correct password from it is never refused
+    because others failed; otherwise the account's failures from every client count, with exponential back-off. The
+    attempt is stored as a failure before the password is checked (insert-then-count, one transaction), and every
+    failure and refusal is logged at WARNING with the account's hash prefix and `client_key`, never the password or
+    the email. Unknown emails take the same path, messages and time as wrong passwords.
+    """
+    email = (email or "").strip().lower()
+    account = sign_in_limits.account_hash(email)[:12]
+    client = strip_controls(str(client_key or "unknown"))[:64]
     with store.session() as db:
-        if not verified or coach is None:
-            db.add(SignInAttempt(key=key))
-        else:
-            db.execute(delete(SignInAttempt).where(SignInAttempt.key == key))
-            if PASSWORDS.check_needs_rehash(coach.password_hash or ""):
-                fresh = db.get(CoachAccount, coach.id)
-                if fresh is not None:
-                    fresh.password_hash = PASSWORDS.hash(password)
-    if not verified or coach is None:
+        coach = db.scalar(select(CoachAccount).where(CoachAccount.email == email))
+        device = devices.trusted_device(db, coach, device_token, utc_now())
+    scope = sign_in_limits.device_scope(device.token_hash) if device else sign_in_limits.account_scope(email, client)
+    via = "trusted device" if device else "no trusted device"
+    try:
+        sign_in_limits.claim_attempt(store, scope)
+    except sign_in_limits.BackedOff as refused:
+        log.warning(
+            "coach sign-in refused: account %s, client %s, %s: %d recent failures, next try in %d min",
+            account,
+            client,
+            via,
+            refused.failures,
+            refused.minutes,
+        )
+        raise
+    if not _verified(coach, password) or coach is None:  # the check runs for unknown emails too (decoy hash)
+        log.warning("coach sign-in failed: account %s, client %s, %s", account, client, via)
         raise CoachError("wrong email or password")
+    sign_in_limits.forget_failures(store, scope)
+    _rehash_if_needed(store, coach, password)
+    log.info("coach signed in: account %s, client %s, %s", account, client, via)
     return coach
 
 

@@ -19,6 +19,7 @@ from bot.web.guides_tab import GuidesTab
 from bot.web.history_tab import HistoryTab
 from bot.web.interview_tab import InterviewTab
 from bot.web.page import Page
+from bot.web.request_info import trust_forwarded_headers
 from bot.web.security import UPLOAD_CACHE, launch_options
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def launch() -> None:
     service = InterviewService(settings)
     demo = build_app(service)
     demo.queue(default_concurrency_limit=settings.concurrency)
+    trust_forwarded_headers(settings)  # before launch(): the server it starts reads it
     demo.launch(
         server_name=settings.server_name,
         server_port=settings.port,

@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from bot.coaching import accounts
+from bot.coaching import accounts, devices
 from bot.coaching import reports as coach_reports
 from bot.coaching.assignments import create_assignment, create_drill_assignment, share_link
 from bot.coaching.drill_results import drill_attempts, drill_detail, is_drill_attempt
@@ -74,6 +74,10 @@ class CoachTab:
         """Lay out the tab (call inside gr.Tabs)."""
         with gr.Tab("Coach"):
             self.coach_id = gr.State(None)  # inside the tab: a non-Tab child of gr.Tabs garbles the tab bar
+            # The browser's trusted-device token (bot.coaching.devices), kept in localStorage under a fixed key and
+            # secret so every replica and restart reads it back; that secret reaches the browser anyway (it encrypts
+            # there): the token itself is what must stay unguessable.
+            self.device = gr.BrowserState(None, storage_key="coach-device", secret="coach-device-v1")
             self.status = gr.Markdown("", elem_id="coach-status")
             self.error_output = self.status
             with gr.Column(visible=True) as self.signed_out:
@@ -145,7 +149,7 @@ class CoachTab:
         exports = [self.csv_download, self.json_download, self.overrides_download]
         board = [self.status, self.table, self.chart, self.attempt, *exports, self.transcript, self.turn]
         for trigger in (self.sign_in_btn.click, self.password.submit):
-            trigger(self.on_sign_in, [self.email, self.password], session, **private)
+            trigger(self.on_sign_in, [self.email, self.password, self.device], [*session, self.device], **private)
         if self.hf_sign_in:
             demo.load(self.on_hf_sign_in, None, session, **private)
         cleared = [self.coach_id, self.status, self.signed_out, self.signed_in, self.who, self.pick, self.table]
@@ -195,9 +199,13 @@ class CoachTab:
         }
 
     @guarded
-    def on_sign_in(self, email: str, password: str, request: gr.Request) -> Outputs:
-        """Check the email and password (rate-limited per client) and keep the coach id in state."""
-        return self._signed(accounts.sign_in(self.store, email, password, client_key(request)))
+    def on_sign_in(self, email: str, password: str, request: gr.Request, device: Any = None) -> Outputs:
+        """Check the email and password (within the account's or this device's limits); keep the coach id in state.
+
+        `device` is the token this browser kept from an earlier sign-in; the browser keeps the one returned now.
+        """
+        account = accounts.sign_in(self.store, email, password, client_key(request), device)
+        return {**self._signed(account), self.device: devices.remember_device(self.store, account, device)}
 
     @guarded
     def on_hf_sign_in(self, profile: gr.OAuthProfile | None) -> Any:
