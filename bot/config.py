@@ -102,6 +102,15 @@ class Settings(BaseSettings):
             " networks, e.g. 10.0.0.5,10.1.0.0/16); empty: none, a request's address is its own peer's."
         ),
     )
+    checkpoint_retention_days: float = Field(
+        default=30,
+        ge=0,
+        validation_alias=_env("CHECKPOINT_RETENTION_DAYS"),
+        description=(
+            "Days an ended interview keeps its LangGraph checkpoints; after that it reopens from its archived"
+            " record (transcript, results, summary). 0 keeps checkpoints forever."
+        ),
+    )
     coach_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         validation_alias=_env("COACH_ALLOWLIST"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import sqlite3
 import threading
 import time
 import zlib
@@ -26,6 +27,7 @@ from bot.errors import CoachError
 from bot.interview.state import ENDED, InterviewPlan, InterviewState, Message, Summary
 from bot.llm.chat import LLM, Usage, make_chat_model
 from bot.retrieval.search import retrieve
+from bot.storage.faults import storage_fault
 from bot.storage.store import DATABASE_BUSY, make_store
 
 if TYPE_CHECKING:
@@ -301,8 +303,16 @@ class InterviewService:
                 out = self._run(session_id, {"input": screened.text}, on_token)
             except OperationalError as exc:  # locked or unreachable past its timeout: the checkpoint did not move,
                 # so the resend is the same turn (stored once, see graph._log)
+                if storage_fault(exc):
+                    raise CoachError(storage_fault(exc)) from exc
                 log.warning("turn not stored: the database did not answer (%s)", type(exc).__name__)
                 raise CoachError(DATABASE_BUSY) from exc
+            except (OSError, sqlite3.Error) as exc:  # the checkpoint (its own SQLite file) could not be written
+                fault = storage_fault(exc)
+                if fault is None:
+                    raise
+                log.error("turn not checkpointed: %s", fault, exc_info=True)
+                raise CoachError(fault) from exc
             if screened.truncated:
                 out.notices.append(f"The answer was over {self.settings.answer_token_limit} tokens and was truncated.")
             return out

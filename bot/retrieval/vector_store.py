@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.errors import CoachError
 from bot.retrieval.embeddings import MODEL_ID
+from bot.storage.faults import storage_fault
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
+
+log = logging.getLogger(__name__)
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -35,8 +39,13 @@ def chroma_client(settings: Settings) -> Any:
         client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
         client.list_collections()
     except Exception as exc:
+        fault = storage_fault(exc)
+        if fault is not None:  # not a damaged index: rebuilding would fail the same way
+            log.error("the guide index at %s cannot be opened: %s", settings.chroma_dir, fault, exc_info=True)
+            raise CoachError(fault.split(". ")[0]) from exc
+        log.error("the guide index at %s is unreadable", settings.chroma_dir, exc_info=True)
         raise CoachError(
-            f"the index at {settings.chroma_dir} is unreadable ({type(exc).__name__}); "
+            f"the guide index in the data folder is unreadable ({type(exc).__name__}); "
             "run `python -m bot ingest --rebuild`"
         ) from exc
     return client

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -17,10 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.errors import CoachError
+from bot.storage.faults import storage_fault
 from bot.storage.migrations import upgrade
 from bot.storage.models import Base, InterviewSession, Turn, utc_now
 from bot.text import strip_controls
 
+log = logging.getLogger(__name__)
 __all__ = ["Base", "InterviewSession", "Store", "Turn", "make_store"]
 
 
@@ -52,8 +55,16 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._sessions.begin() as db:
-            yield db
+        """A transaction; a read-only data folder or a full disk becomes a CoachError that says so."""
+        try:
+            with self._sessions.begin() as db:
+                yield db
+        except SQLAlchemyError as exc:
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            log.error("database write failed: %s", fault, exc_info=True)
+            raise CoachError(fault) from exc
 
     def create_session(self, **fields: Any) -> None:
         with self.session() as db:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 import gradio as gr
 
@@ -23,6 +24,7 @@ from bot.web.request_info import trust_forwarded_headers
 from bot.web.security import UPLOAD_CACHE, launch_options
 
 log = logging.getLogger(__name__)
+PRUNE_EVERY_S = 3600.0
 CSS = ".coach-card{border:1px solid #d1d5db;border-radius:8px;padding:12px} .coach-notice{color:#b45309}"
 
 
@@ -83,6 +85,16 @@ def warm_up(service: InterviewService) -> None:
         log.warning("warm-up failed; the first turn will load what it needs", exc_info=True)
 
 
+def keep_pruning(service: InterviewService, every_s: float = PRUNE_EVERY_S) -> None:
+    """Prune ended interviews' checkpoints now and then every `every_s` seconds (each replica; pruning is idempotent)."""
+    while True:
+        try:
+            service.prune_checkpoints()
+        except Exception:  # noqa: BLE001 - pruning is housekeeping; the next round tries again
+            log.warning("pruning checkpoints failed; trying again later", exc_info=True)
+        time.sleep(every_s)
+
+
 def launch() -> None:
     """Build the app on the configured settings, serve it, then warm the critic and index behind it."""
     os.umask(0o077)  # files the app creates (database, checkpoints, index, vectors) are readable by us alone
@@ -99,4 +111,5 @@ def launch() -> None:
         **launch_options(),
     )
     threading.Thread(target=warm_up, args=(service,), name="warm-up", daemon=True).start()
+    threading.Thread(target=keep_pruning, args=(service,), name="prune", daemon=True).start()
     demo.block_thread()

@@ -12,6 +12,7 @@ from typing import Any, TypeVar, cast
 import gradio as gr
 
 from bot.errors import CoachError
+from bot.storage.faults import storage_fault
 from bot.web.render import error_line
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,9 @@ def guarded(method: Fn) -> Fn:
             return method(self, *args, **kwargs)
         except CoachError as exc:
             message = str(exc)
-        except Exception:
+        except Exception as exc:
             log.exception("handler %s failed", method.__name__)
-            message = GENERIC_ERROR
+            message = storage_fault(exc) or GENERIC_ERROR
         gr.Warning(message)
         return {self.error_output: error_line(message)}
 
@@ -70,8 +71,8 @@ def api_errors(fn: Fn) -> Fn:
             return fn(*args, **kwargs)
         except CoachError as exc:
             return {"error": str(exc)}
-        except Exception:
+        except Exception as exc:
             log.exception("api %s failed", fn.__name__)
-            return {"error": GENERIC_ERROR}
+            return {"error": storage_fault(exc) or GENERIC_ERROR}
 
     return cast(Fn, inner)
