@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.coaching import accounts, assignments, reviews
 from bot.coaching.reports import attempts
+from bot.errors import CoachError
 from bot.storage.models import Assignment, CoachAccount, CoachDevice, Review
 from tests.storage import BACKENDS, assignment_fields, fresh_store, take_attempt
 
@@ -127,6 +128,11 @@ def test_reset_password_sets_a_new_hash_and_signs_out_trusted_devices(store, cap
     trust_device(store, coach, "d")
     trust_device(store, other, "e")
     before = stored_hash(store, "coach@coach.test")
+    for _ in range(8):  # someone else's guesses back the account off
+        with pytest.raises(CoachError):
+            accounts.sign_in(store, "coach@coach.test", "a wrong guess, again", "10.0.0.9")
+    with pytest.raises(CoachError, match="too many sign-in attempts"):
+        accounts.sign_in(store, "coach@coach.test", PASSWORD, "10.0.0.1")
     code, out, err = run(capsys, "coach", "reset-password", "coach@coach.test", "--password", NEW_PASSWORD)
     assert (code, err) == (0, "")
     assert out == "new password set for coach@coach.test; 2 trusted device(s) must sign in again\n"
@@ -137,6 +143,7 @@ def test_reset_password_sets_a_new_hash_and_signs_out_trusted_devices(store, cap
         accounts.PASSWORDS.verify(after, PASSWORD)
     assert count(store, CoachDevice, coach) == 0 and count(store, CoachDevice, other) == 1  # only theirs
     assert NEW_PASSWORD not in out
+    assert accounts.sign_in(store, "coach@coach.test", NEW_PASSWORD, "10.0.0.1").email == "coach@coach.test"
 
 
 def test_reset_password_asks_twice_and_refuses_what_it_cannot_do(store, capsys, monkeypatch):

@@ -158,8 +158,16 @@ def remove_coach(store: Store, email: str, transfer_to: str | None = None) -> Re
 
 
 def reset_password(store: Store, email: str, password: str) -> int:
-    """Give a coach a new password and sign out their trusted devices; returns how many were signed out."""
+    """Give a coach a new password, sign out their trusted devices and forget the account's failed sign-ins.
+
+    Returns how many devices were signed out. Forgetting the failures lets the coach sign in straight away,
+    even while the account was backed off after someone else's guesses.
+    """
+    from sqlalchemy import delete
+
     from bot.coaching.accounts import MIN_PASSWORD_CHARS, PASSWORDS
+    from bot.coaching.sign_in_limits import account_hash
+    from bot.storage.models import SignInAttempt
 
     if len(password or "") < MIN_PASSWORD_CHARS:
         raise CoachError(f"choose a password of at least {MIN_PASSWORD_CHARS} characters")
@@ -169,6 +177,7 @@ def reset_password(store: Store, email: str, password: str) -> int:
         if coach.email.startswith(HF_ONLY_PREFIX):
             raise CoachError(f"{coach.email} signs in with Hugging Face and has no email address to sign in with")
         coach.password_hash = hashed
+        db.execute(delete(SignInAttempt).where(SignInAttempt.account == account_hash(coach.email)))
         return _sign_out_devices(db, coach.id)
 
 
