@@ -86,6 +86,8 @@ def create(app: App, cid: int, title: str = "Week 3", **over: Any) -> dict[str, 
         "minutes": 5,
         "due": (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S"),
         "custom": "",
+        "max_attempts": 0,
+        "hold_feedback": False,
     }
     fields.update(over)
     out = app.coach.on_create(cid, *fields.values(), fake_request())
@@ -248,6 +250,21 @@ def test_create_assignment_shows_a_share_link_with_128_bits(app: App) -> None:
     assert "future" in past["coach-status"]
     assert "YYYY-MM-DD" in create(app, cid, due="next week")["coach-status"]
     assert "sign in" in create(app, 0)["coach-status"]  # no coach in state: refused
+
+
+def test_the_form_sets_an_attempt_limit_and_held_back_feedback(app: App) -> None:
+    cid = sign_in(app, f"lead@{app.domain}")
+    code = create(app, cid, max_attempts=1, hold_feedback=True)["asg-share"].split("=", 1)[1]
+    made = assignments.open_assignment(app.store, code)
+    assert made.max_attempts == 1 and made.feedback_after_end
+    started = app.panel.on_start(code, "Ada", "", "cand-once", fake_request())
+    critique = app.service.submit(state_of_session(app, started), ANSWER).critique
+    assert critique is not None and critique.held_back and critique.gaps == []
+    again = str(app.panel.on_start(code, "Ada", "", "cand-once", fake_request()))
+    assert "can be taken once and you have used every attempt" in again
+    assert "whole number" in create(app, cid, max_attempts=1.5)["coach-status"]
+    assert "1 to 20 attempts" in create(app, cid, max_attempts=21)["coach-status"]
+    assert assignments.open_assignment(app.store, create(app, cid)["asg-share"].split("=", 1)[1]).max_attempts is None
 
 
 @WARNINGS

@@ -121,7 +121,7 @@ def test_a_coach_sets_a_drill_and_sees_it_on_the_dashboard_and_in_history(built:
     cid = [v for k, v in coach.on_sign_in(email, PASSWORD, fake_request()).items() if isinstance(k, gr.State)][0]
     due = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
     made = by_id(
-        coach.on_create_drill(cid, "Week 5 <b>case</b>", "feature", None, "case", "99", 3, due, fake_request())
+        coach.on_create_drill(cid, "Week 5 <b>case</b>", "feature", None, "case", "99", 3, due, 0, fake_request())
     )
     code = made["asg-share"].split("=", 1)[1]
     assert "Created" in made["coach-status"]

@@ -51,6 +51,15 @@ def parse_time_limit(minutes: float | None) -> int | None:
     return round(mins * 60) if mins > 0 else None
 
 
+def parse_max_attempts(value: float | None) -> int | None:
+    """Attempts per candidate from the number field (0 or empty: no limit)."""
+    if value is None or float(value) == 0:
+        return None
+    if float(value) != int(value):
+        raise CoachError("enter a whole number of attempts, or 0 for no limit")
+    return int(value)
+
+
 def parse_custom(text: str | None) -> list[dict[str, Any]] | None:
     """Custom questions from JSON or YAML text (empty: none); CoachError with a one-line reason when malformed."""
     if not (text or "").strip():

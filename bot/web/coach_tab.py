@@ -12,7 +12,7 @@ import gradio as gr
 
 from bot.coaching import accounts, devices
 from bot.coaching import reports as coach_reports
-from bot.coaching.assignments import create_assignment, create_drill_assignment, share_link
+from bot.coaching.assignments import MAX_ATTEMPTS, create_assignment, create_drill_assignment, share_link
 from bot.coaching.drill_results import drill_attempts, drill_detail, is_drill_attempt
 from bot.coaching.reviews import review
 from bot.content.vocabulary import DIMENSIONS, DOMAINS, ROLES, SKILLS
@@ -21,7 +21,15 @@ from bot.interview.service import InterviewService
 from bot.storage.models import CoachAccount
 from bot.storage.store import Store
 from bot.web import drill_render, render
-from bot.web.coach_forms import MAX_MINUTES, load_coach, parse_custom, parse_due, parse_review, parse_time_limit
+from bot.web.coach_forms import (
+    MAX_MINUTES,
+    load_coach,
+    parse_custom,
+    parse_due,
+    parse_max_attempts,
+    parse_review,
+    parse_time_limit,
+)
 from bot.web.errors import guarded
 from bot.web.reports import cohort_frame, write_assignment_exports
 from bot.web.request_info import base_url, client_key
@@ -110,6 +118,13 @@ class CoachTab:
             self.minutes = gr.Number(0, minimum=0, maximum=MAX_MINUTES, label="Minutes per answer (0 = none)")
         self.due = gr.DateTime(label="Due (UTC)", type="string", include_time=True, elem_id="asg-due")
         self.custom = gr.Code(label=CUSTOM_HELP, language="yaml", lines=6)
+        with gr.Row():
+            self.max_attempts = gr.Number(
+                0, minimum=0, maximum=MAX_ATTEMPTS, precision=0, label="Attempts per candidate (0 = no limit)"
+            )
+            self.hold_feedback = gr.Checkbox(
+                False, label="Hold back gaps and the stronger-answer outline until the attempt ends"
+            )
         self.create_btn = gr.Button("Create assignment", variant="primary", elem_id="asg-create")
         with gr.Accordion("Or set a drill: title, role, difficulty and due date come from the form above", open=False):
             with gr.Row():
@@ -165,10 +180,10 @@ class CoachTab:
             self.difficulty,
             self.minutes,
         ]
-        form += [self.due, self.custom]
+        form += [self.due, self.custom, self.max_attempts, self.hold_feedback]
         self.create_btn.click(self.on_create, [self.coach_id, *form], [self.status, self.share, self.pick], **private)
         drill_form = [self.coach_id, self.title, self.role, self.domain, self.drill_kind, self.drill_seed]
-        drill_form += [self.difficulty, self.due]
+        drill_form += [self.difficulty, self.due, self.max_attempts]
         self.drill_btn.click(self.on_create_drill, drill_form, [self.status, self.share, self.pick], **private)
         for trigger in (self.pick.change, self.refresh_btn.click):
             trigger(self.on_pick, [self.coach_id, self.pick], board, **private)
@@ -250,6 +265,8 @@ class CoachTab:
         minutes: float | None,
         due: Any,
         custom: str | None,
+        max_attempts: float | None,
+        hold_feedback: bool,
         request: gr.Request,
     ) -> Outputs:
         """Create the assignment and show its share link; select it on the dashboard."""
@@ -267,6 +284,8 @@ class CoachTab:
             time_limit_s,
             parse_due(due),
             parse_custom(custom),
+            max_attempts=parse_max_attempts(max_attempts),
+            feedback_after_end=bool(hold_feedback),
         )
         return {
             self.status: render.created_line(assignment.title),
@@ -285,6 +304,7 @@ class CoachTab:
         seed: str | None,
         difficulty: float,
         due: Any,
+        max_attempts: float | None,
         request: gr.Request,
     ) -> Outputs:
         """Create a drill assignment (a fixed seed, so the cohort gets comparable drills) and show its share link."""
@@ -292,7 +312,16 @@ class CoachTab:
         domain = domain if role == "vertical" else None
         seed = (seed or "").strip() or None
         assignment = create_drill_assignment(
-            self.store, account, title, kind, role, domain, seed, int(difficulty or 0), parse_due(due)
+            self.store,
+            account,
+            title,
+            kind,
+            role,
+            domain,
+            seed,
+            int(difficulty or 0),
+            parse_due(due),
+            max_attempts=parse_max_attempts(max_attempts),
         )
         return {
             self.status: render.created_line(assignment.title),
