@@ -181,10 +181,18 @@ class InterviewService:
         return prune_ended(self.graph.checkpointer, self.store, days)
 
     def _run(
-        self, session_id: str, update: dict[str, Any], on_token: Callable[[str], None] | None = None
+        self,
+        session_id: str,
+        update: dict[str, Any],
+        on_token: Callable[[str], None] | None = None,
+        prior: InterviewState | None = None,
     ) -> TurnResult:
-        prior = self.graph.get_state(self._config(session_id)).values or {}
-        saved = Usage.model_validate(prior.get("usage") or {})
+        """Run the graph on one input; `prior`: the session's state as just read (saves reading it again)."""
+        if prior is None:
+            stored = self.graph.get_state(self._config(session_id)).values or {}
+            saved = Usage.model_validate(stored.get("usage") or {})
+        else:
+            saved = prior.usage
         usage = saved.model_copy(deep=True)  # the nodes add this run's calls to it
         config = self._config(session_id, usage)
         values = self._stream_or_invoke(config, update, on_token)
@@ -268,7 +276,7 @@ class InterviewService:
             logged=0,
         )
         with self._lock(session_id):
-            return self._run(session_id, initial.model_dump(exclude_defaults=False))
+            return self._run(session_id, initial.model_dump(exclude_defaults=False), prior=initial)
 
     def submit(self, session_id: str, text: str, on_token: Callable[[str], None] | None = None) -> TurnResult:
         """Take one input (answer, follow-up answer, `skip`, `hint`, a clarifying question or `end`).
@@ -300,7 +308,7 @@ class InterviewService:
                 already = TurnResult.of(state)
                 return already.model_copy(update={"messages": [], "notices": ["That answer was already received."]})
             try:
-                out = self._run(session_id, {"input": screened.text}, on_token)
+                out = self._run(session_id, {"input": screened.text}, on_token, prior=state)
             except OperationalError as exc:  # locked or unreachable past its timeout: the checkpoint did not move,
                 # so the resend is the same turn (stored once, see graph._log)
                 if storage_fault(exc):
@@ -323,7 +331,7 @@ class InterviewService:
             state = self.state(session_id)
             if state.done:
                 return TurnResult.of(state).model_copy(update={"messages": []})
-            return self._run(session_id, {"input": "end"})
+            return self._run(session_id, {"input": "end"}, prior=state)
 
     def view(self, session_id: str) -> InterviewState:
         """The whole session as checkpointed: transcript, results, current prompt, summary (for resume and reports)."""

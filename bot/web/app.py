@@ -16,6 +16,7 @@ from bot.interview.service import InterviewService
 from bot.web.api import DrillApi, InterviewApi
 from bot.web.coach_tab import CoachTab
 from bot.web.drills_tab import DrillsTab
+from bot.web.gradio_sessions import install_lazy_session_config
 from bot.web.guides_tab import GuidesTab
 from bot.web.history_tab import HistoryTab
 from bot.web.interview_tab import InterviewTab
@@ -36,6 +37,7 @@ class CoachApp:
         self.drills = drills or DrillService(service.settings, service.store)
         settings = service.settings
         figures = load_figures(settings)
+        install_lazy_session_config()  # before any session exists
         gr.set_static_paths([settings.guides_dir])  # the summary links each gap to its guide file
         with gr.Blocks(title="AI PM interview coach", delete_cache=UPLOAD_CACHE) as self.demo:
             self.page = Page.build()
