@@ -75,6 +75,7 @@ def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:
         expect(chat).to_contain_text("pause auto-send for refunds", timeout=120_000)
         expect(page.locator("#submit-btn")).to_be_enabled()
         page.locator("#end-btn").click()
+        page.locator("#end-yes").click()  # ending asks first
         expect(page.locator("#summary")).to_contain_text("Interview complete", timeout=120_000)
         chart = page.locator("#score-chart")
         expect(chart).to_be_visible()
@@ -119,6 +120,7 @@ def test_timer_history_and_guides_in_the_browser(url: str) -> None:
         expect(page.get_by_text("Time is up")).to_be_visible(timeout=60_000)
         expect(page.locator("#chat")).to_contain_text("A timed answer")
         page.locator("#end-btn").click()
+        page.locator("#end-yes").click()  # ending asks first
         expect(page.locator("#summary")).to_contain_text("Interview complete", timeout=60_000)
 
         page.get_by_role("tab", name="History").click()
@@ -132,4 +134,45 @@ def test_timer_history_and_guides_in_the_browser(url: str) -> None:
         page.get_by_role("tab", name="About the feedback").click()
         expect(page.get_by_text("Rank agreement with the graders")).to_be_visible()
         assert page.evaluate("typeof window.__pwned") == "undefined"
+        browser.close()
+
+
+def test_a_refresh_or_a_new_tab_keeps_the_interview_and_the_draft(url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1400})
+        page: Any = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(url)
+        page.locator("#start-btn").click()
+        expect(page.locator("#chat")).to_contain_text("Question 1", timeout=120_000)
+        page.wait_for_url(re.compile(r"\?session=[\w-]+&candidate=[\w-]+"), timeout=10_000)  # the URL carries it
+        question = page.locator("#chat").inner_text()
+        draft = "Half-written: I would start by sampling real tickets into an eval set and"
+        page.locator("#answer textarea").fill(draft)
+        page.wait_for_timeout(1_500)  # the draft is kept every second
+
+        page.reload()
+        expect(page.locator("#chat")).to_contain_text("Question 1", timeout=60_000)
+        expect(page.locator("#answer textarea")).to_have_value(draft, timeout=10_000)
+        assert page.locator("#chat").inner_text() == question
+
+        other: Any = context.new_page()  # the same address in a new tab
+        other.goto(page.url)
+        expect(other.locator("#answer textarea")).to_have_value(draft, timeout=60_000)
+
+        page.locator("#submit-btn").click()  # sent: the kept draft goes, the next reload shows an empty box
+        expect(page.locator("#critique-card")).to_contain_text("Feedback", timeout=60_000)
+        page.wait_for_timeout(1_500)
+        page.reload()
+        expect(page.locator("#chat")).to_contain_text(draft, timeout=60_000)
+        expect(page.locator("#answer textarea")).to_have_value("")
+
+        page.locator("#end-btn").click()
+        page.locator("#end-yes").click()  # ending asks first
+        expect(page.locator("#summary")).to_contain_text("Interview complete", timeout=60_000)
+        page.get_by_role("button", name="New interview").click()
+        page.wait_for_url(re.compile(r"^[^?]*$"), timeout=10_000)  # a new interview leaves the old one's address
         browser.close()

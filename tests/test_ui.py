@@ -321,3 +321,16 @@ def test_wrong_argument_types_through_the_api_name_the_argument(client: Any) -> 
         "error": "argument 'answer' must be text, not int"
     }
     assert client.predict("feature", "", "pm", "2", api_name="/start_interview")["session_id"]  # digits still do
+
+
+def test_clearing_the_chat_view_loses_nothing() -> None:
+    from bot.web.app import CoachApp
+
+    service = InterviewService()
+    tab = CoachApp(service).interview
+    started = service.start("feature", questions=2)
+    service.submit(started.session_id, ANSWER)
+    restored = tab.on_chat_cleared(started.session_id)[tab.chat]
+    texts = [m["content"] if isinstance(m, dict) else m.content for m in restored]
+    assert any(ANSWER[:40] in str(t) for t in texts) and any("Question 1" in str(t) for t in texts)
+    assert tab.on_chat_cleared("")[tab.chat] == []

@@ -41,9 +41,9 @@ def chroma_client(settings: Settings) -> Any:
     except Exception as exc:
         fault = storage_fault(exc)
         if fault is not None:  # not a damaged index: rebuilding would fail the same way
-            log.error("the guide index at %s cannot be opened: %s", settings.chroma_dir, fault, exc_info=True)
+            log.info("the guide index at %s cannot be opened: %s", settings.chroma_dir, fault, exc_info=True)
             raise CoachError(fault.split(". ")[0]) from exc
-        log.error("the guide index at %s is unreadable", settings.chroma_dir, exc_info=True)
+        log.info("the guide index at %s is unreadable", settings.chroma_dir, exc_info=True)
         raise CoachError(
             f"the guide index in the data folder is unreadable ({type(exc).__name__}); "
             "run `python -m bot ingest --rebuild`"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import queue
 import secrets
 import threading
 import time
@@ -19,8 +18,10 @@ from bot.web import render
 from bot.web.assignment_panel import AssignmentPanel
 from bot.web.errors import guarded
 from bot.web.page import Page
+from bot.web.page_js import PAGE_JS
 from bot.web.reports import score_chart, write_session_reports
 from bot.web.request_info import query_params, resume_link
+from bot.web.streaming import stream_submit
 
 Outputs = dict[Any, Any]
 ROLE_CHOICES = [
@@ -39,42 +40,8 @@ ROLE_CHOICES = [
     ("Vertical PM: AI for a regulated domain; probed on domain risk, compliance and expert review", "vertical"),
 ]
 BACKGROUND_CHOICES = [("Product manager", "pm"), ("Technical (engineer, scientist)", "technical")]
-ENTER_JS = """() => {
-  const onKey = (e) => {
-    const box = e.target.closest && e.target.closest("#answer");
-    if (!box || e.key !== "Enter" || e.isComposing) return;
-    e.stopImmediatePropagation();
-    if (e.shiftKey) return;
-    e.preventDefault();
-    if (e.type === "keydown") document.querySelector("#submit-btn")?.click();
-  };
-  window.addEventListener("keydown", onKey, true);
-  window.addEventListener("keypress", onKey, true);
-}"""  # Enter submits the answer, Shift+Enter adds a new line (Gradio's own default is the reverse)
 EMPTY_ANSWER = "Type an answer first (or use Hint, Skip or End interview)."
 UNKNOWN_SESSION = "⚠️ That resume link does not match any interview. Start a new one below."
-
-
-def stream_submit(service: InterviewService, session_id: str, text: str, outcome: dict[str, Any]) -> Iterator[str]:
-    """Submit in a worker thread and yield the interviewer's reply so far as it streams.
-
-    The result (or the exception) lands in `outcome`.
-    """
-    tokens: queue.Queue[str | None] = queue.Queue()
-
-    def work() -> None:
-        try:
-            outcome["result"] = service.submit(session_id, text, on_token=tokens.put)
-        except Exception as exc:  # re-raised by the caller, inside its error guard
-            outcome["error"] = exc
-        finally:
-            tokens.put(None)
-
-    threading.Thread(target=work, daemon=True).start()
-    partial = ""
-    while (piece := tokens.get()) is not None:
-        partial += piece
-        yield partial
 
 
 class InterviewTab:
@@ -129,13 +96,17 @@ class InterviewTab:
             max_lines=20,
             label="Your answer",
             elem_id="answer",
-            placeholder="Enter submits; Shift+Enter adds a new line.",
+            placeholder="Enter submits; Shift+Enter adds a new line (on a phone: Enter adds a line, Submit sends).",
         )
         with gr.Row():
             self.submit_btn = gr.Button("Submit", variant="primary", elem_id="submit-btn")
             self.hint_btn = gr.Button("Hint", elem_id="hint-btn")
             self.skip_btn = gr.Button("Skip", elem_id="skip-btn")
             self.end_btn = gr.Button("End interview", variant="stop", elem_id="end-btn")
+        with gr.Row(visible=False, elem_id="end-confirm") as self.end_confirm:  # ending cannot be undone: ask first
+            gr.Markdown("End the interview now? Unanswered questions count as skipped.")
+            self.end_yes = gr.Button("Yes, end it", variant="stop", elem_id="end-yes")
+            self.end_no = gr.Button("Keep going", elem_id="end-no")
         self.card = gr.HTML("", elem_id="critique-card")
 
     def _build_finished(self) -> None:
@@ -184,10 +155,14 @@ class InterviewTab:
             trigger(self.lock_buttons, None, self.buttons, **fast).then(
                 self.on_answer_streamed, [session, answer], self.turn_outputs, **private
             ).then(self.unlock_buttons, None, self.buttons, **fast)
+        self.end_btn.click(lambda: gr.Row(visible=True), None, self.end_confirm, **fast)
+        self.end_no.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
+        self.end_yes.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
+        self.chat.clear(self.on_chat_cleared, session, self.chat, **fast)  # the trash icon: put the chat back
         for button, handler in (
             (self.hint_btn, self.on_hint),
             (self.skip_btn, self.on_skip),
-            (self.end_btn, self.on_end),
+            (self.end_yes, self.on_end),
         ):
             button.click(self.lock_buttons, None, self.buttons, **fast).then(
                 handler, session, self.turn_outputs, **private
@@ -198,7 +173,7 @@ class InterviewTab:
         self.again_btn.click(
             self.on_new_interview, None, [self.setup, self.live, self.finished, session, self.card, self.link], **fast
         )
-        demo.load(None, None, None, js=ENTER_JS, **private)
+        demo.load(None, None, None, js=PAGE_JS, **private)
         demo.load(self.on_load, None, self.start_outputs, **private)
         self.assignment.wire(demo)
 
@@ -339,8 +314,13 @@ class InterviewTab:
 
     @guarded
     def on_end(self, session_id: str) -> Outputs:
-        """End the interview now and show the summary."""
+        """End the interview now and show the summary (after the candidate confirmed)."""
         return self._command(session_id, "end")
+
+    @guarded
+    def on_chat_cleared(self, session_id: str) -> Outputs:
+        """The chat's clear icon empties only the view: show the interview's transcript again (nothing is lost)."""
+        return {self.chat: render.chat_messages(self.service.view(session_id).transcript) if session_id else []}
 
     @guarded
     def on_tick(self, session_id: str, text: str, due: float) -> Any:
