@@ -7,12 +7,12 @@ import io
 import json
 from collections import defaultdict
 from datetime import datetime
-from statistics import mean
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.coaching.attempt_scores import attempt_scores, question_scores
 from bot.coaching.attempts import NOT_FOUND, owned_assignment, owned_attempt_by_public_id
 from bot.coaching.drill_results import drill_attempts, drill_exports
 from bot.content.vocabulary import DIMENSIONS
@@ -110,7 +110,7 @@ def _turn_view(turn: Turn, reviews: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _attempt_turns(db: Session, attempt_id: str) -> list[dict[str, Any]]:
+def attempt_turns(db: Session, attempt_id: str) -> list[dict[str, Any]]:
     """The turn views of one attempt, in order."""
     turns = list(db.scalars(select(Turn).where(Turn.session_id == attempt_id).order_by(Turn.seq)))
     reviews = _reviews_by_turn(db, [t.id for t in turns])
@@ -118,19 +118,19 @@ def _attempt_turns(db: Session, attempt_id: str) -> list[dict[str, Any]]:
 
 
 def _attempt_row(attempt: InterviewSession, turns: list[dict[str, Any]]) -> dict[str, Any]:
-    """One attempt's summary: who, when, and each score averaged over its scored turns."""
+    """One attempt's summary: who, when, how many questions were answered, and its scores (`attempt_scores`)."""
+    questions = question_scores(attempt, turns)
     row: dict[str, Any] = {
         "attempt_id": public_attempt_id(attempt.id),  # never the session id: that opens the attempt
         "candidate_name": attempt.candidate_name,
         "candidate_email": attempt.candidate_email,
         "started": _iso(attempt.started),
         "finished": _iso(attempt.finished),
-        "answers": sum(1 for t in turns if t["scores"]),
+        "answers": sum(1 for q in questions if q["overall"] is not None),  # questions answered, not turns
         "late_answers": sum(1 for t in turns if t["late"]),
+        **attempt_scores(questions),
+        "questions": questions,
     }
-    for key in SCORE_KEYS:
-        values = [t["scores"][key]["score"] for t in turns if key in t["scores"]]
-        row[key] = round(mean(values), 2) if values else None
     return row
 
 
@@ -186,14 +186,14 @@ def attempts(store: Store, coach: CoachAccount, assignment_id: int) -> list[dict
     """One row per attempt of the coach's assignment: candidate, started, finished and scores."""
     with store.session() as db:
         owned_assignment(db, coach, assignment_id)
-        return [_attempt_row(a, _attempt_turns(db, a.id)) for a in _attempt_sessions(db, assignment_id)]
+        return [_attempt_row(a, attempt_turns(db, a.id)) for a in _attempt_sessions(db, assignment_id)]
 
 
 def transcript(store: Store, coach: CoachAccount, attempt_id: str) -> dict[str, Any]:
     """An attempt of the coach's assignment (by its public id), turn by turn, with critiques, reviews and scores."""
     with store.session() as db:
         attempt = owned_attempt_by_public_id(db, coach, attempt_id)
-        turns = _attempt_turns(db, attempt.id)
+        turns = attempt_turns(db, attempt.id)
         assignment = db.get(Assignment, attempt.assignment_id)
         return {
             "attempt": _attempt_row(attempt, turns),
@@ -214,7 +214,7 @@ def candidate_results(store: Store, session_id: str) -> dict[str, Any]:
         attempt = db.get(InterviewSession, session_id)
         if attempt is None:
             raise CoachError(NOT_FOUND)
-        turns = _attempt_turns(db, attempt.id)
+        turns = attempt_turns(db, attempt.id)
         assignment = db.get(Assignment, attempt.assignment_id) if attempt.assignment_id is not None else None
         return {
             "attempt": _attempt_row(attempt, turns),
@@ -250,7 +250,7 @@ def export_json(store: Store, coach: CoachAccount, assignment_id: int) -> str:
         sessions = _attempt_sessions(db, assignment_id)
         exported = []
         for attempt in sessions:
-            turns = _attempt_turns(db, attempt.id)
+            turns = attempt_turns(db, attempt.id)
             exported.append({**_attempt_row(attempt, turns), "turns": turns})
         document = {"assignment": _assignment_view(assignment, len(sessions)), "attempts": exported}
     document["drills"] = drill_exports(store, coach, assignment_id)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from bot.coaching.attempt_scores import attempt_scores, question_scores
 from bot.coaching.attempts import NOT_FOUND, owned_attempt
 from bot.content.vocabulary import DIMENSIONS
 from bot.errors import CoachError
-from bot.storage.models import CoachAccount, Review, Turn
+from bot.storage.models import CoachAccount, InterviewSession, Review, Turn
 from bot.storage.store import Store
 
 MAX_COMMENT_CHARS = 2000
@@ -38,4 +41,19 @@ def review(
         entry = Review(turn_id=turn_id, coach_id=coach.id, dimension=dimension, score=score, comment=comment)
         db.add(entry)
         db.flush()
+        if score is not None:
+            _propagate(db, turn.session_id)
         return entry
+
+
+def _propagate(db: Session, session_id: str) -> None:
+    """Carry an override into the attempt's stored overall and averages (what History and the summary read)."""
+    from bot.coaching.reports import attempt_turns
+
+    attempt = db.get(InterviewSession, session_id)
+    if attempt is None or attempt.finished is None:
+        return  # an unfinished attempt's summary is written when it ends, from the turns as they are then
+    scores = attempt_scores(question_scores(attempt, attempt_turns(db, attempt.id)))
+    attempt.overall = scores["overall"]
+    averages = {d: v for d, v in scores.items() if d != "overall" and v is not None}
+    attempt.summary = {**(attempt.summary or {}), "overall": scores["overall"], "averages": averages}

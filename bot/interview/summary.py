@@ -10,16 +10,18 @@ from bot.content.rubric import Rubric
 from bot.content.vocabulary import DIMENSIONS, GUIDE_FOR, label
 from bot.interview.state import InterviewState, Summary, SummaryGap
 
+SCORE_DECIMALS = 1  # every score shown anywhere (summary, History, dashboards, exports, reports) has one decimal
+
 
 def summarize(state: InterviewState, rubric: Rubric, guides_dir: Path, usage: dict[str, Any]) -> Summary:
     """Per-dimension averages over answered questions, the two weakest dimensions, and which guides to read."""
     answered = [r for r in state.results if r.scores]
     averages = (
-        {d: round(sum((r.scores or {})[d] for r in answered) / len(answered), 2) for d in DIMENSIONS}
+        {d: round(sum((r.scores or {})[d] for r in answered) / len(answered), SCORE_DECIMALS) for d in DIMENSIONS}
         if answered
         else {}
     )
-    overall = round(sum(r.overall or 0.0 for r in answered) / len(answered), 2) if answered else None
+    overall = round(sum(r.overall or 0.0 for r in answered) / len(answered), SCORE_DECIMALS) if answered else None
     weakest = sorted(averages, key=lambda d: averages[d])[:2]
     gaps = [
         SummaryGap(
