@@ -274,6 +274,8 @@ def test_candidate_attempt_reaches_the_dashboard_escaped(app: App) -> None:
 
     opened = app.panel.on_load(fake_request(assignment=code))
     assert "Week &lt;b&gt;3&lt;/b&gt;" in by_id(opened)["assignment-intro"] and "5 min per answer" in str(opened)
+    intro = by_id(opened)["assignment-intro"]  # the due date as people write it, not an ISO timestamp
+    assert "+00:00" not in intro and re.search(r"due \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC", intro), intro
     started = app.panel.on_start(code, HOSTILE_NAME, "", "cand-key-1", fake_request())
     sid = state_of_session(app, started)
     minutes = [v for k, v in started.items() if isinstance(k, gr.Number)]

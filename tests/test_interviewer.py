@@ -15,6 +15,7 @@ from bot.critic.calibration import load_labelled
 from bot.critic.critic import Critic
 from bot.interview.policy import pick_next
 from bot.interview.service import InterviewService
+from bot.interview.summary import SCORE_DECIMALS
 from bot.llm.tokens import count_tokens
 from tests.fakes import CRITIQUE_JSON, OpenAIStub, ScriptedChatModel, default_script
 
@@ -99,7 +100,7 @@ def test_offline_interview_end_to_end():
     summary = done.summary
     results = coach.view(result.session_id).results
     assert set(summary.averages) == {"evaluation", "failure_modes", "product_judgment", "communication"}
-    assert summary.overall == round(sum(r.overall for r in results) / 2, 2)
+    assert summary.overall == round(sum(r.overall for r in results) / 2, SCORE_DECIMALS)  # one decimal everywhere
     weakest = sorted(summary.averages, key=summary.averages.get)[:2]
     assert [g.dimension for g in summary.gaps] == weakest and summary.guides
     assert coach.submit(result.session_id, "more").messages[0].content.startswith("This interview has ended")

@@ -52,3 +52,10 @@ def test_coach_pages_keep_candidate_html_as_text(monkeypatch):
     rows = attempts(store, coach, assignment.id)
     page = attempts_html(rows) + transcript_html(transcript(store, coach, rows[0]["attempt_id"]))
     assert "<script>" not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+
+
+def test_a_product_judgment_gap_points_to_a_guide_about_product_decisions() -> None:
+    from bot.content.vocabulary import GUIDE_FOR
+
+    assert GUIDE_FOR["product_judgment"] != "role-types"  # a guide on role types says nothing about judgment
+    assert GUIDE_FOR["product_judgment"] == "probabilistic-behavior"

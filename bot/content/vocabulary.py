@@ -57,7 +57,7 @@ DIMENSION_LABELS = {
 GUIDE_FOR = {
     "evaluation": "evaluation",
     "failure_modes": "failure-modes",
-    "product_judgment": "role-types",
+    "product_judgment": "probabilistic-behavior",  # deciding what to ship around what a model can and cannot do
     "communication": "portfolio",
 }
 # The rival core dimension: a sentence is not both an evaluation plan and a failure plan.

@@ -15,7 +15,7 @@ from bot.coaching import reports as coach_reports
 from bot.coaching.assignments import MAX_ATTEMPTS, create_assignment, create_drill_assignment, share_link
 from bot.coaching.drill_results import drill_attempts, drill_detail, is_drill_attempt
 from bot.coaching.reviews import review
-from bot.content.vocabulary import DIMENSIONS, DOMAINS, ROLES, SKILLS
+from bot.content.vocabulary import DIMENSIONS, DOMAINS, ROLES, SKILLS, label
 from bot.errors import CoachError
 from bot.interview.service import InterviewService
 from bot.storage.models import CoachAccount
@@ -149,7 +149,9 @@ class CoachTab:
         self.transcript = gr.HTML("", elem_id="asg-transcript")
         with gr.Row():
             self.turn = gr.Dropdown([], label="Answer")
-            self.dimension = gr.Dropdown(["overall", *DIMENSIONS], value="overall", label="Dimension")
+            self.dimension = gr.Dropdown(
+                [("Overall", "overall"), *((label(d), d) for d in DIMENSIONS)], value="overall", label="Dimension"
+            )
             self.score = gr.Dropdown([("no score", 0), 1, 2, 3, 4, 5], value=0, label="Score")
         self.comment = gr.Textbox(label="Comment for the candidate", lines=2)
         self.review_btn = gr.Button("Save review", elem_id="asg-review")

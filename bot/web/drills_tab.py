@@ -13,7 +13,6 @@ from bot.content.vocabulary import DOMAINS
 from bot.drills.model import DrillOutcome, DrillView
 from bot.drills.service import DrillService
 from bot.errors import CoachError
-from bot.storage.models import as_utc
 from bot.web import drill_render, render
 from bot.web.errors import guarded
 from bot.web.interview_tab import ROLE_CHOICES
@@ -255,7 +254,7 @@ class DrillsTab:
             return gr.skip()  # the Interview tab's panel already says why the link cannot be taken
         if not assignment.drill:
             return gr.skip()
-        due = as_utc(assignment.due).isoformat(timespec="minutes")
+        due = render.due_text(assignment.due)
         intro = drill_render.drill_assignment_intro(
             assignment.title, assignment.drill["kind"], assignment.role, assignment.domain, due
         )

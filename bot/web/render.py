@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,12 @@ def _critique_details(critique: Critique) -> list[str]:
             f'<div style="white-space:pre-wrap">{esc(cite.text)}</div></details>'
         )
     return parts
+
+
+def due_text(due: datetime | str) -> str:
+    """A due date as people write it, in UTC: "3 December 2026, 14:30" (the caller adds "UTC")."""
+    moment = datetime.fromisoformat(due) if isinstance(due, str) else due
+    return f"{as_utc(moment):%-d %B %Y, %H:%M}"
 
 
 def critique_card(critique: Critique | None, notices: list[str] | None = None) -> str:
@@ -276,7 +283,7 @@ def assignment_intro(assignment: Assignment) -> str:
     """What a candidate sees before starting an assignment (escaped HTML)."""
     a = assignment
     limit = f"{a.time_limit_s // 60} min per answer" if a.time_limit_s else "no time limit"
-    due = as_utc(a.due).isoformat(timespec="seconds")
+    due = due_text(a.due)
     return (
         f"<div class='coach-card'><h3>{html.escape(a.title)}</h3>"
         f"<p>Role: {html.escape(a.role)}{' · ' + html.escape(a.domain) if a.domain else ''} · "
@@ -309,7 +316,7 @@ def created_line(title: str) -> str:
 
 def assignment_choices(items: list[dict[str, Any]]) -> list[tuple[str, int]]:
     """A coach's assignments as dropdown choices (label, id)."""
-    return [(f"{a['title']} · {a['attempts']} attempt(s) · due {str(a['due'])[:16]} UTC", int(a["id"])) for a in items]
+    return [(f"{a['title']} · {a['attempts']} attempt(s) · due {due_text(a['due'])} UTC", int(a["id"])) for a in items]
 
 
 def attempt_choices(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
