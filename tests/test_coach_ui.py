@@ -252,6 +252,20 @@ def test_create_assignment_shows_a_share_link_with_128_bits(app: App) -> None:
     assert "sign in" in create(app, 0)["coach-status"]  # no coach in state: refused
 
 
+def test_the_created_line_stays_and_refresh_updates_the_attempt_counts(app: App) -> None:
+    cid = sign_in(app, f"lead@{app.domain}")
+    made = create(app, cid, title="Counted")
+    assert "Counted" in made["coach-status"]
+    (mine,) = [a for a in coaching_list(app, cid) if a["title"] == "Counted"]
+    picked = app.coach.on_pick(cid, mine["id"])  # what selecting the new assignment runs next
+    assert app.coach.status not in picked  # so the "created" line is not wiped
+    code = made["asg-share"].split("=", 1)[1]
+    app.panel.on_start(code, "Ada", "", "cand-counted", fake_request())
+    refreshed = app.coach.on_refresh(cid, mine["id"])
+    labels = [label for label, value in refreshed[app.coach.pick].choices if value == mine["id"]]
+    assert labels and "1 attempt(s)" in labels[0], labels
+
+
 def test_the_form_sets_an_attempt_limit_and_held_back_feedback(app: App) -> None:
     cid = sign_in(app, f"lead@{app.domain}")
     code = create(app, cid, max_attempts=1, hold_feedback=True)["asg-share"].split("=", 1)[1]

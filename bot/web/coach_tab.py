@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +17,6 @@ from bot.content.vocabulary import DIMENSIONS, DOMAINS, ROLES, SKILLS, label
 from bot.errors import CoachError
 from bot.interview.service import InterviewService
 from bot.storage.models import CoachAccount
-from bot.storage.store import Store
 from bot.web import drill_render, render
 from bot.web.coach_forms import (
     MAX_MINUTES,
@@ -30,6 +27,7 @@ from bot.web.coach_forms import (
     parse_review,
     parse_time_limit,
 )
+from bot.web.coach_sign_in import hf_account, hf_sign_in_available
 from bot.web.errors import guarded
 from bot.web.reports import cohort_frame, write_assignment_exports
 from bot.web.request_info import base_url, client_key
@@ -46,26 +44,6 @@ CUSTOM_HELP = (
 def emptied() -> gr.Dropdown:
     """A dropdown update with no choices and nothing picked."""
     return gr.Dropdown(choices=[], value=None)
-
-
-def hf_sign_in_available() -> bool:
-    """Whether to offer Hugging Face sign-in: on a Space with OAuth enabled (hf_oauth: true) and gradio[oauth]."""
-    if not (os.environ.get("SPACE_ID") and os.environ.get("OAUTH_CLIENT_ID")):
-        return False
-    if importlib.util.find_spec("itsdangerous") is None:
-        log.warning("Hugging Face sign-in is off: add gradio[oauth] to the requirements and set hf_oauth: true")
-        return False
-    return True
-
-
-def hf_account(store: Store, profile: dict[str, Any] | None, allowed: list[str]) -> CoachAccount | None:
-    """The coach for a Hugging Face profile on the allow-list (created on first sign-in); None otherwise."""
-    if profile is None:
-        return None
-    username = str(profile.get("preferred_username") or "")
-    if not accounts.is_allowed_hf_user(username, profile.get("email"), allowed):
-        return None
-    return accounts.coach_for_hf_user(store, username, allowed, email=profile.get("email"))
 
 
 class CoachTab:
@@ -187,8 +165,8 @@ class CoachTab:
         drill_form = [self.coach_id, self.title, self.role, self.domain, self.drill_kind, self.drill_seed]
         drill_form += [self.difficulty, self.due, self.max_attempts]
         self.drill_btn.click(self.on_create_drill, drill_form, [self.status, self.share, self.pick], **private)
-        for trigger in (self.pick.change, self.refresh_btn.click):
-            trigger(self.on_pick, [self.coach_id, self.pick], board, **private)
+        self.pick.change(self.on_pick, [self.coach_id, self.pick], board, **private)
+        self.refresh_btn.click(self.on_refresh, [self.coach_id, self.pick], [*board, self.pick], **private)
         self.attempt.change(
             self.on_attempt, [self.coach_id, self.attempt], [self.status, self.transcript, self.turn], **private
         )
@@ -353,12 +331,19 @@ class CoachTab:
         if not assignment_id:
             return {self.table: "", self.transcript: "", self.attempt: emptied()}
         board, attempts = self._board(load_coach(self.store, coach_id), int(assignment_id))
-        return {
+        return {  # the status line is left alone: it may say what was just created
             **board,
-            self.status: "",
             self.attempt: gr.Dropdown(choices=attempts, value=None),
             self.transcript: "",
             self.turn: emptied(),
+        }
+
+    @guarded
+    def on_refresh(self, coach_id: int | None, assignment_id: int | None) -> Outputs:
+        """Refresh: the assignment list (with its attempt counts) and the picked assignment's board."""
+        return {
+            **self.on_pick(coach_id, assignment_id),
+            self.pick: gr.Dropdown(choices=self.assignment_choices(coach_id)),
         }
 
     def _transcript(self, account: CoachAccount, attempt_id: str | None) -> tuple[str, list[tuple[str, int]]]:
