@@ -216,7 +216,9 @@ def test_chart_frames() -> None:
         {"started": "2026-01-02", "overall": 3.0, "averages": {"evaluation": 3.5}},
     ]
     progress = progress_frame(history)
-    assert set(progress["dimension"]) == {"Evaluation", "Overall"} and progress["session"].max() == 2
+    assert set(progress["dimension"]) == {"Evaluation", "Overall"} and sorted(set(progress["session"])) == ["01", "02"]
+    single = progress_frame(history[:1])  # one session still gives points to show
+    assert len(single) == 2 and set(single["session"]) == {"01"}
 
 
 def test_summary_links_open_the_guides(app: tuple[Any, str]) -> None:
@@ -334,3 +336,21 @@ def test_clearing_the_chat_view_loses_nothing() -> None:
     texts = [m["content"] if isinstance(m, dict) else m.content for m in restored]
     assert any(ANSWER[:40] in str(t) for t in texts) and any("Question 1" in str(t) for t in texts)
     assert tab.on_chat_cleared("")[tab.chat] == []
+
+
+def test_history_reads_as_words_and_plots_a_single_session() -> None:
+    from bot.web.app import CoachApp
+
+    service = InterviewService()
+    history = CoachApp(service).history
+    done = service.start("feature", questions=1, candidate="cand-history")
+    result = service.submit(done.session_id, ANSWER)
+    while not result.done:
+        result = service.submit(done.session_id, "end")
+    service.start("platform", questions=2, candidate="cand-history")  # left open
+    out = history.on_history("cand-history")
+    rows = out[history.table]
+    assert [r[4] for r in rows] == ["finished", "not finished (open it from its resume link)"]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", r[0]) for r in rows)  # no "T", no seconds
+    assert re.fullmatch(r"\d\.\d", rows[0][3]) and rows[1][3] == "—"
+    assert set(out[history.plot]["session"]) == {"01"}  # the one finished session is plotted

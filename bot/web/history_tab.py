@@ -8,6 +8,7 @@ import gradio as gr
 
 from bot.drills.service import DrillService
 from bot.interview.service import InterviewService
+from bot.interview.summary import SCORE_DECIMALS
 from bot.web.drill_render import history_rows
 from bot.web.errors import guarded
 from bot.web.page import Page
@@ -15,6 +16,16 @@ from bot.web.reports import progress_frame
 
 NO_HISTORY = "No past sessions or drills for this candidate key yet."
 DRILL_HEADERS = ["started", "drill", "title", "difficulty", "score", "result"]
+
+
+def shown_score(score: float | None) -> str:
+    """A score as every screen shows it (one decimal), or a dash."""
+    return "—" if score is None else f"{score:.{SCORE_DECIMALS}f}"
+
+
+def status(item: dict[str, Any]) -> str:
+    """Whether a past session ended, in words."""
+    return "finished" if item["finished"] else "not finished (open it from its resume link)"
 
 
 class HistoryTab:
@@ -31,9 +42,12 @@ class HistoryTab:
         with gr.Tab("History"):
             self.candidate_box = gr.Textbox(label="Candidate key (keep it private; it is part of your resume link)")
             self.history_btn = gr.Button("Show my history")
-            self.table = gr.Dataframe(headers=["started", "role", "domain", "overall", "finished"], interactive=False)
-            self.plot = gr.LinePlot(
-                x="session", y="score", color="dimension", y_lim=[0, 5], label="Progress by dimension"
+            self.table = gr.Dataframe(
+                headers=["started (UTC)", "role", "domain", "overall", "status"], interactive=False
+            )
+            # points, not lines: a single session still shows, and each session is one column of points
+            self.plot = gr.ScatterPlot(
+                x="session", y="score", color="dimension", y_lim=[0, 5], sort="x", label="Progress by dimension"
             )
             self.drill_table = gr.Dataframe(
                 headers=DRILL_HEADERS, interactive=False, label="Drills (score: share of points, or the latest kappa)"
@@ -50,7 +64,10 @@ class HistoryTab:
         key = (candidate or "").strip()
         items = self.service.history(key) if key else []
         drills = self.drills.history(key) if key and self.drills is not None else []
-        rows = [[h["started"][:16], h["role"], h["domain"] or "", h["overall"], bool(h["finished"])] for h in items]
+        rows = [
+            [h["started"][:16].replace("T", " "), h["role"], h["domain"] or "", shown_score(h["overall"]), status(h)]
+            for h in items
+        ]
         return {
             self.table: rows,
             self.plot: progress_frame(items),

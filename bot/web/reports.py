@@ -156,10 +156,13 @@ def cohort_frame(scores: dict[str, list[float]]) -> pd.DataFrame:
 
 
 def progress_frame(history: list[dict[str, Any]]) -> pd.DataFrame:
-    """Scores over sessions (x = session number) with one series per dimension plus overall, for gr.LinePlot."""
+    """Scores over sessions with one series per dimension plus overall, for a plot.
+
+    The session number is text ("01", "02", ...): the axis then shows whole sessions, never ticks such as 1.05.
+    """
     rows: list[dict[str, Any]] = []
     for index, item in enumerate(history or [], start=1):
-        point = {"session": index, "started": item.get("started")}
+        point = {"session": f"{index:02d}", "started": item.get("started")}
         for dimension, score in (item.get("averages") or {}).items():
             if score is not None:
                 rows.append({**point, "dimension": label(dimension), "score": float(score)})
