@@ -354,3 +354,24 @@ def test_history_reads_as_words_and_plots_a_single_session() -> None:
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", r[0]) for r in rows)  # no "T", no seconds
     assert re.fullmatch(r"\d\.\d", rows[0][3]) and rows[1][3] == "—"
     assert set(out[history.plot]["session"]) == {"01"}  # the one finished session is plotted
+
+
+def test_guides_show_once_titled_and_excerpts_render_markdown_safely() -> None:
+    from bot.config import get_settings
+    from bot.content.guides import load_guides
+    from bot.retrieval.search import Hit
+    from bot.web.app import CoachApp
+    from bot.web.render import guide_markdown, search_results
+
+    guides = {g.topic: g for g in load_guides(get_settings().guides_dir)}
+    shown = guide_markdown(guides["evaluation"])
+    assert shown.count(f"# {guides['evaluation'].title}") == 1  # the title once, not twice
+
+    tab = CoachApp(InterviewService()).guides
+    assert tab.pick.value == next(iter(tab.guides)) and tab.guide.value  # the selected guide is already shown
+
+    hit = Hit(topic="evaluation", heading="Rubrics", source="knowledge/guides/evaluation.md", score=1.0, similarity=None,
+              text="Use a **written rubric** <script>window.__pwned=1</script> and [a link](javascript:alert(1))")  # fmt: skip
+    html_out = search_results([hit])
+    assert "<strong>written rubric</strong>" in html_out and "**" not in html_out
+    assert "<script" not in html_out and "href" not in html_out and "&lt;script&gt;" in html_out  # inert text

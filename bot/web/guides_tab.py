@@ -27,8 +27,9 @@ class GuidesTab:
     def build(self) -> None:
         """Lay out both tabs (call inside gr.Tabs)."""
         with gr.Tab("Guides"):
-            self.pick = gr.Dropdown([(g.title, t) for t, g in self.guides.items()], label="Guide")
-            self.guide = gr.Markdown("")
+            first = next(iter(self.guides), None)  # shown from the start: the menu opens with it selected
+            self.pick = gr.Dropdown([(g.title, t) for t, g in self.guides.items()], value=first, label="Guide")
+            self.guide = gr.Markdown(render.guide_markdown(self.guides.get(first or "")))
             self.query = gr.Textbox(label="Search the guides")
             self.search_btn = gr.Button("Search")
             self.results = gr.HTML("")

@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import nh3
+
 from bot.coaching.reports import SCORE_KEYS
 from bot.config import PROJECT_ROOT
 from bot.content.guides import Guide, guide_source
@@ -217,16 +219,26 @@ def guide_markdown(guide: Guide | None) -> str:
     reviewed = f"*Reviewed on {guide.reviewed:%d %B %Y}.*" if guide.reviewed else "*Not yet reviewed.*"
     sources = "".join(f"\n- {inert(line)}" for line in guide.sources)
     footer = f"\n\n---\n\n**Sources**{sources}" if sources else ""
-    return f"# {guide.title}\n\n{reviewed}\n\n{guide.body}{footer}"
+    body = guide.body.lstrip()
+    title = "" if body.startswith("# ") else f"# {guide.title}\n\n"  # most guides open with their own title
+    return f"{title}{reviewed}\n\n{body}{footer}"
+
+
+def excerpt_html(text: str) -> str:
+    """A guide excerpt's Markdown as HTML: raw HTML in it stays text, then nh3 keeps only safe tags."""
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark", {"html": False}).render(text)
+    return nh3.clean(rendered, tags={"p", "strong", "em", "ul", "ol", "li", "code", "pre", "h1", "h2", "h3", "h4"})
 
 
 def search_results(hits: list[Hit]) -> str:
-    """Search hits as collapsible, escaped excerpts."""
+    """Search hits as collapsible excerpts, their Markdown rendered (bold shows as bold, not as asterisks)."""
     esc = html.escape
     parts = [
         f"<details><summary>{esc(h.topic)} – {esc(h.heading)}</summary>"
         f"<p><small>{esc(h.source)}</small></p>"
-        f'<div style="white-space:pre-wrap">{esc(h.text)}</div></details>'
+        f"<div>{excerpt_html(h.text)}</div></details>"
         for h in hits
     ]
     return "".join(parts) or "<p>No matches.</p>"
