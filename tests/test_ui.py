@@ -375,3 +375,14 @@ def test_guides_show_once_titled_and_excerpts_render_markdown_safely() -> None:
     html_out = search_results([hit])
     assert "<strong>written rubric</strong>" in html_out and "**" not in html_out
     assert "<script" not in html_out and "href" not in html_out and "&lt;script&gt;" in html_out  # inert text
+
+
+def test_the_markdown_report_reads_cleanly() -> None:
+    service = InterviewService()
+    started = service.start("feature", questions=1)
+    plain = "I'd ship it (roughly 5% first) & watch \"edit rates\"; then I'd widen it."
+    service.submit(started.session_id, plain + " " + ANSWER)
+    service.end(started.session_id)
+    text = markdown_report(service.view(started.session_id))
+    assert plain.replace("&", "&amp;") in text  # apostrophes, quotes and parentheses as written
+    assert "&#x27;" not in text and "&quot;" not in text and "\\(" not in text

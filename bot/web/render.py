@@ -26,10 +26,14 @@ ChatMessage = dict[str, str]
 
 
 def inert(text: object) -> str:
-    """Escape HTML and markdown link/image syntax so untrusted text can neither run nor link anywhere."""
-    escaped = html.escape(str(text or ""), quote=True)
-    # Escape brackets and parentheses: `[x](javascript:...)` and `![x](...)` become plain text.
-    return escaped.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("(", "\\(").replace(")", "\\)")
+    """Escape HTML and markdown link/image syntax so untrusted text can neither run nor link anywhere.
+
+    Only what could act is escaped (`&`, `<`, `>`, backslashes and square brackets: every Markdown link and image
+    needs them), so that a downloaded report reads "I'd (roughly)", not "I&#x27;d \\(roughly\\)".
+    """
+    escaped = html.escape(str(text or ""), quote=False)
+    escaped = escaped.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return escaped.replace("\\](", "\\]\\(")  # "](" too, so not even a lax renderer sees a link target
 
 
 # -- the interview ------------------------------------------------------------------------------------------
