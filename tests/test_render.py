@@ -59,3 +59,28 @@ def test_a_product_judgment_gap_points_to_a_guide_about_product_decisions() -> N
 
     assert GUIDE_FOR["product_judgment"] != "role-types"  # a guide on role types says nothing about judgment
     assert GUIDE_FOR["product_judgment"] == "probabilistic-behavior"
+
+
+def test_the_coach_transcript_shows_the_critique_beside_the_scores_and_the_candidate_view_does_not() -> None:
+    from bot.web.render import transcript_html
+
+    critique = {"strengths": ["Named a <b>rubric</b>"], "gaps": ["No fallback"], "follow_up": "And rollback?"}
+    turn = {
+        "seq": 1, "prompt": "Q?", "answer": "A.", "late": False, "critique": critique,
+        "scores": {"overall": {"score": 3.0, "source": "offline critic"}}, "reviews": [],
+    }  # fmt: skip
+    view = {"attempt": {"candidate_name": "Ada"}, "turns": [turn]}
+    coach = transcript_html(view, with_critique=True)
+    assert "<summary>Critique</summary>" in coach and "No fallback" in coach and "And rollback?" in coach
+    assert "Named a &lt;b&gt;rubric&lt;/b&gt;" in coach and "<b>rubric</b>" not in coach
+    candidate = transcript_html(view)  # gaps may be held back from candidates until the attempt ends
+    assert "No fallback" not in candidate and "Critique" not in candidate
+
+
+def test_the_hint_button_says_what_it_costs() -> None:
+    from bot.interview.policy import HINT_PENALTY
+    from bot.interview.service import InterviewService
+    from bot.web.app import CoachApp
+
+    tab = CoachApp(InterviewService()).interview
+    assert f"costs {HINT_PENALTY:g}" in tab.hint_btn.value

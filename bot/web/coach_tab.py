@@ -353,7 +353,7 @@ class CoachTab:
         if is_drill_attempt(str(attempt_id)):
             return drill_render.drill_detail_html(drill_detail(self.store, account, str(attempt_id))), []
         view = coach_reports.transcript(self.store, account, str(attempt_id))
-        return render.transcript_html(view), render.turn_choices(view)
+        return render.transcript_html(view, with_critique=True), render.turn_choices(view)
 
     @guarded
     def on_attempt(self, coach_id: int | None, attempt_id: str | None) -> Outputs:

@@ -12,6 +12,7 @@ import gradio as gr
 
 from bot.content.vocabulary import DOMAINS
 from bot.errors import CoachError
+from bot.interview.policy import HINT_PENALTY
 from bot.interview.service import InterviewService, TurnResult, shown_critique
 from bot.interview.state import InterviewPlan, Summary
 from bot.web import render
@@ -100,7 +101,7 @@ class InterviewTab:
         )
         with gr.Row():
             self.submit_btn = gr.Button("Submit", variant="primary", elem_id="submit-btn")
-            self.hint_btn = gr.Button("Hint", elem_id="hint-btn")
+            self.hint_btn = gr.Button(f"Hint (costs {HINT_PENALTY:g} on this question)", elem_id="hint-btn")
             self.skip_btn = gr.Button("Skip", elem_id="skip-btn")
             self.end_btn = gr.Button("End interview", variant="stop", elem_id="end-btn")
         with gr.Row(visible=False, elem_id="end-confirm") as self.end_confirm:  # ending cannot be undone: ask first

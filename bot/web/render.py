@@ -270,8 +270,28 @@ def attempts_html(rows: list[dict[str, Any]]) -> str:
     return f'<table class="coach-attempts"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def transcript_html(view: dict[str, Any]) -> str:
-    """A transcript (coach view or candidate results) as HTML; every value is escaped."""
+def _critique_text(critique: dict[str, Any] | None) -> str:
+    """The critic's words on one answer (strengths, gaps, follow-up), collapsed, escaped; "" without a critique."""
+    if not critique:
+        return ""
+    esc = html.escape
+    sections = [("Strengths", critique.get("strengths") or []), ("Gaps", critique.get("gaps") or [])]
+    body = "".join(
+        f"<p><b>{title}</b></p><ul>{''.join(f'<li>{esc(str(item))}</li>' for item in items)}</ul>"
+        for title, items in sections
+        if items
+    )
+    if critique.get("follow_up"):
+        body += f"<p><b>Follow-up</b>: {esc(str(critique['follow_up']))}</p>"
+    return f"<details><summary>Critique</summary>{body}</details>" if body else ""
+
+
+def transcript_html(view: dict[str, Any], with_critique: bool = False) -> str:
+    """A transcript (coach view or candidate results) as HTML; every value is escaped.
+
+    `with_critique`: the critic's strengths, gaps and follow-up beside each answer's scores (the coach's view; a
+    candidate sees them on the critique card, where a coach may hold them back until the attempt ends).
+    """
     attempt = view["attempt"]
     parts = [f"<h3>{html.escape(attempt['candidate_name'] or 'Candidate')}</h3>"]
     for turn in view["turns"]:
@@ -284,6 +304,8 @@ def transcript_html(view: dict[str, Any]) -> str:
                 for key, s in turn["scores"].items()
             )
             parts.append(f"<ul>{items}</ul>")
+        if with_critique:
+            parts.append(_critique_text(turn.get("critique")))
         for entry in turn["reviews"]:
             if entry["comment"]:
                 parts.append(f"<p><b>coach {html.escape(entry['coach'])}</b>: {html.escape(entry['comment'])}</p>")
