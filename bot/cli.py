@@ -207,6 +207,8 @@ def _cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         print("\n" + str((summary or {}).get("text", "")))
+        if (summary or {}).get("guides"):
+            print("\nRead next: " + ", ".join(str(topic) for topic in summary["guides"]))  # type: ignore[index]
     return 0
 
 

@@ -68,12 +68,13 @@ def test_background_shifts_the_mix():
     pool = load_bank(get_settings().questions_dir).filter("feature")
 
     def first_picks(background: str) -> Counter:
-        asked: set[str] = set()
         counts: Counter = Counter()
-        for _ in range(8):
-            q = pick_next(pool, asked, set(), background, 2, "seed")
-            asked.add(q.id)
-            counts.update(q.skills)
+        for level in (1, 2, 3):  # the first picks at each difficulty (a level is kept while it has questions)
+            asked: set[str] = set()
+            for _ in range(4):
+                q = pick_next(pool, asked, set(), background, level, "seed")
+                asked.add(q.id)
+                counts.update(q.skills)
         return counts
 
     technical, pm = first_picks("technical"), first_picks("pm")
@@ -380,6 +381,12 @@ def test_cli_practice_json(tmp_path, data_dir):
     out = json.loads(proc.stdout)
     assert out["role"] == "vertical" and out["domain"] == "finance" and out["summary"]["answered"] >= 1
     assert out["turns"] and {"question", "answer", "critique", "follow_up"} <= set(out["turns"][0])
+    assert "Read next" not in out["summary"]["text"] and out["summary"]["guides"]  # the app links them instead
+    text_mode = subprocess.run(
+        [sys.executable, "-m", "bot", "practice", "--role", "feature", "--questions", "1", "--answers", str(answers)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert text_mode.returncode == 0 and text_mode.stdout.count("Read next: ") == 1, text_mode.stdout[-400:]
     listed = subprocess.run(
         [sys.executable, "-m", "bot", "questions", "--role", "platform", "--json"],
         capture_output=True,

@@ -137,3 +137,18 @@ def test_follow_ups_go_to_the_weakest_unprobed_core_dimension_twice_at_most():
 )
 def test_difficulty_follows_the_last_two_answers(start, recent, expected):
     assert target_difficulty(start, recent) == expected
+
+
+@pytest.mark.parametrize("background", ["pm", "technical"])
+@pytest.mark.parametrize("role", ["foundation", "platform", "feature", "vertical"])
+def test_the_chosen_difficulty_is_the_first_questions_difficulty(role, background):
+    from bot.content.questions import load_bank
+    from bot.interview.policy import pick_next
+
+    bank = load_bank(get_settings().questions_dir)
+    pool = [q for q in bank.questions if q.role == role]
+    for level in (1, 2, 3):
+        first = pick_next(pool, set(), set(), background, level, f"seed-{role}-{level}")
+        assert first is not None
+        if any(q.difficulty == level for q in pool):
+            assert first.difficulty == level, (role, level, first.id, first.difficulty)

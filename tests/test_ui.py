@@ -165,7 +165,7 @@ def test_timed_answer_runs_to_the_servers_deadline(app: tuple[Any, str]) -> None
     assert "A timed answer" in str(expired[tab.chat])
     assert tab.on_tick(sid, "again", due) == gr.skip()  # the same deadline is never submitted twice
     assert "start an interview" in str(tab.on_answer("", "hello"))
-    assert "Type an answer first" in str(tab.on_answer(sid, "  "))
+    assert tab.on_answer(sid, "  ") == {tab.page.banner: ""}  # said once, as a toast (test below)
     untimed = tab.on_start("feature", "healthcare", "pm", 1, 2, 0, "timed-candidate", fake_request())
     assert untimed[tab.deadline] == 0.0 and not untimed[tab.timer].active and untimed[tab.countdown] == ""
 
@@ -386,3 +386,17 @@ def test_the_markdown_report_reads_cleanly() -> None:
     text = markdown_report(service.view(started.session_id))
     assert plain.replace("&", "&amp;") in text  # apostrophes, quotes and parentheses as written
     assert "&#x27;" not in text and "&quot;" not in text and "\\(" not in text
+
+
+def test_an_empty_answer_is_pointed_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.web import interview_tab
+    from bot.web.app import CoachApp
+
+    service = InterviewService()
+    tab = CoachApp(service).interview
+    started = service.start("feature", questions=1)
+    shown: list[str] = []
+    monkeypatch.setattr(interview_tab.gr, "Warning", shown.append)
+    out = tab.on_answer(started.session_id, "   \n ")
+    assert shown == [interview_tab.EMPTY_ANSWER] and out[tab.page.banner] == ""  # a toast, not a toast and a banner
+    assert service.store.turns(started.session_id) == []  # nothing was sent

@@ -122,10 +122,16 @@ def pick_next(
     seed: str,
     focus: frozenset[str] = frozenset(),
 ) -> Question | None:
-    """The unasked question that best covers new skills at the target difficulty, for this background."""
+    """The unasked question that best covers new skills at the target difficulty, for this background.
+
+    The difficulty is kept whenever an unasked question has it: a candidate who chose difficulty 2 is asked a
+    difficulty-2 question, not a harder one that happens to cover more skills.
+    """
     fresh = [q for q in candidates if q.id not in asked]
     if not fresh:
         return None
+    at_level = [q for q in fresh if q.difficulty == difficulty]
+    fresh = at_level or fresh
     boost = BACKGROUND_BOOST.get(background, {})
 
     def value(q: Question) -> tuple[float, str]:

@@ -40,7 +40,7 @@ def summarize(state: InterviewState, rubric: Rubric, guides_dir: Path, usage: di
         lines.append(f"Overall {overall}/5 over {len(answered)} answered question(s).")
         lines += [f"- {label(d).lower()}: {averages[d]}" for d in DIMENSIONS]
         lines.append("\nBiggest gaps: " + "; ".join(f"{label(g.dimension).lower()} ({g.average})" for g in gaps))
-        lines.append("\nRead next: " + ", ".join(f"`{t}`" for t in topics[:4]))
+        # the guides to read are `guides`: the app links them under the summary, the CLI lists them after it
     else:
         lines.append("No questions were answered, so there is nothing to score yet.")
     return Summary(

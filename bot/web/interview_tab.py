@@ -266,9 +266,9 @@ class InterviewTab:
         """Submit the typed answer (or clarifying question)."""
         if not session_id:
             raise CoachError("start an interview first")
-        if not (text or "").strip():
+        if not (text or "").strip():  # one notice (a toast), where the candidate is looking; nothing is sent
             gr.Warning(EMPTY_ANSWER)
-            return {self.page.banner: EMPTY_ANSWER}
+            return {self.page.banner: ""}
         out = self.show_turn(session_id, self.service.submit(session_id, text))
         out[self.answer] = ""
         return out
