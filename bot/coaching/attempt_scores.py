@@ -1,8 +1,8 @@
 """One definition of an attempt's scores, used by the candidate's results, History, dashboards and exports.
 
 Per question: the interview's own result (the main answer's scores, raised by its follow-ups on the dimension each
-probed, less HINT_PENALTY per hint; see `bot.interview.policy.record_critique`), then the newest coach override
-of each dimension on any of the question's turns, with the question's overall recomputed from them unless a coach
+probed, less 0.5 per hint, as `bot.interview.policy.question_overall` scores it), then the newest coach override of
+each dimension on any of the question's turns, with the question's overall recomputed from them unless a coach
 overrode the overall itself. The attempt: the mean over answered questions. Every figure is rounded to one
 decimal (`ROUND`), wherever it is shown.
 
@@ -19,7 +19,7 @@ from typing import Any
 from bot.config import get_settings
 from bot.content.rubric import load_rubric
 from bot.content.vocabulary import DIMENSIONS
-from bot.interview.policy import HINT_PENALTY
+from bot.interview.policy import question_overall
 from bot.interview.summary import SCORE_DECIMALS as ROUND
 from bot.storage.models import InterviewSession
 
@@ -68,7 +68,7 @@ def question_scores(attempt: InterviewSession, turns: list[dict[str, Any]]) -> l
                     overall = float(entry["score"])
                     overridden.append("overall")
         if overall is None and all(d in scores for d in DIMENSIONS):
-            overall = max(1.0, rubric.overall(scores) - HINT_PENALTY * result["hints"])
+            overall = question_overall(rubric, scores, result["hints"])
         questions.append(
             {
                 "question_id": result["question_id"],

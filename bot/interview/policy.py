@@ -70,6 +70,11 @@ def probe_dimension(state: InterviewState) -> str | None:
     return weakest if entry.scores[weakest] < FOLLOW_UP_BELOW else None
 
 
+def question_overall(rubric: Rubric, scores: dict[str, float], hints: int) -> float:
+    """A question's overall: the rubric's weighting of its scores, less HINT_PENALTY per hint, never below 1."""
+    return max(1.0, rubric.overall(scores) - HINT_PENALTY * hints)
+
+
 def record_critique(
     state: InterviewState, question_text: str, critique: Critique, rubric: Rubric
 ) -> list[QuestionResult]:
@@ -90,7 +95,7 @@ def record_critique(
         entry.scores[probed] = max(entry.scores[probed], critique.dimensions[probed])
     entry.hints = state.hints
     if entry.scores is not None:
-        entry.overall = max(1.0, rubric.overall(entry.scores) - HINT_PENALTY * entry.hints)
+        entry.overall = question_overall(rubric, entry.scores, entry.hints)
     return results
 
 

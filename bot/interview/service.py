@@ -311,8 +311,8 @@ class InterviewService:
                 out = self._run(session_id, {"input": screened.text}, on_token, prior=state)
             except OperationalError as exc:  # locked or unreachable past its timeout: the checkpoint did not move,
                 # so the resend is the same turn (stored once, see graph._log)
-                if storage_fault(exc):
-                    raise CoachError(storage_fault(exc)) from exc
+                if fault := storage_fault(exc):
+                    raise CoachError(fault) from exc
                 log.warning("turn not stored: the database did not answer (%s)", type(exc).__name__)
                 raise CoachError(DATABASE_BUSY) from exc
             except (OSError, sqlite3.Error) as exc:  # the checkpoint (its own SQLite file) could not be written
