@@ -28,6 +28,9 @@ from hot_path import percentile, prepare  # noqa: E402
 from load_test import ANSWER, free_port, start_app, wait_up  # noqa: E402
 
 CANDIDATES = int(os.environ.get("CANDIDATES", "40"))
+# ANSWERS=long (default): real calibration answers of 200-300 words, the length the critic's speed target is set
+# for; ANSWERS=short: one two-sentence answer (a lower bound on the critic's share of a turn)
+LONG = os.environ.get("ANSWERS", "long") != "short"
 TURNS = int(os.environ.get("TURNS", "5"))  # answers per candidate, after the start
 CLOCK = os.sysconf("SC_CLK_TCK")
 
@@ -55,12 +58,24 @@ def call(url: str, api_name: str, *data: object) -> dict:
     return json.loads(lines[lines.index("event: complete") + 1].removeprefix("data: "))[0]
 
 
+def answers() -> list[str]:
+    if not LONG:
+        return [ANSWER]
+    from bot.critic.calibration import load_labelled
+
+    return [i.answer for i in load_labelled() if 200 <= len(i.answer.split()) <= 300 and i.kind != "non_english"]
+
+
+TEXTS = answers()
+
+
 def candidate(url: str, latencies: list[float], errors: list[str], lock: threading.Lock) -> None:
     try:
         started = call(url, "start_interview", "feature", "", "pm", 10)
         for n in range(TURNS):
+            text = TEXTS[(hash(started["session_id"]) + n) % len(TEXTS)]
             t0 = time.perf_counter()
-            out = call(url, "submit_answer", started["session_id"], f"{ANSWER} ({n})")
+            out = call(url, "submit_answer", started["session_id"], f"{text} ({n})")
             with lock:
                 latencies.append(time.perf_counter() - t0)
                 if "error" in out:

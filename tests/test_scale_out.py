@@ -37,7 +37,7 @@ def test_the_checkpoints_live_in_postgresql_when_the_store_does(monkeypatch):
     assert type(make_checkpointer(get_settings())).__name__ == "PostgresSaver"
     monkeypatch.delenv("DATABASE_URL")
     get_settings.cache_clear()
-    assert type(make_checkpointer(get_settings())).__name__ == "SqliteSaver"
+    assert type(make_checkpointer(get_settings())).__name__ == "ThreadedSqliteSaver"
 
 
 def test_any_replica_serves_any_session(tmp_path, monkeypatch):

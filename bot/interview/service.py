@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 STREAMED_NODES = ("ask_question", "ask_follow_up", "clarify")  # nodes whose model output the candidate reads
 log = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe(16) makes, with room to grow
-LOCK_STRIPES = 64  # per-session serialisation through a fixed set of locks: memory stays flat, whatever ids arrive
+LOCK_STRIPES = 1024  # per-session serialisation through a fixed set of locks: memory stays flat, whatever ids arrive
 DURABILITY = "exit"  # checkpoint once per turn; see _stream_or_invoke
 DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double submit
 

@@ -7,7 +7,11 @@ PostgreSQL, so that every replica behind a load balancer sees every session.
 from __future__ import annotations
 
 import logging
+import queue
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 
 SETUP_LOCK_KEY = 7_402_613_912  # PostgreSQL serialises the checkpoint tables' set-up on it (one replica at a time)
 POOL_MAX = 8  # checkpoint connections per process
+SQLITE_POOL_IDLE = 32  # idle SQLite checkpoint connections kept for reuse (more are opened under load, then closed)
+SQLITE_BUSY_TIMEOUT_S = 10.0  # how long a checkpoint write waits for another thread's write
 
 # The typed values the interview state holds; only these are rebuilt from a checkpoint (no arbitrary imports).
 STATE_TYPES = [
@@ -61,6 +67,65 @@ def _postgres_pool(conninfo: str) -> Any:
     )
 
 
+def _sqlite_connection(path: str) -> sqlite3.Connection:
+    # check_same_thread=False: the first connection also serves the set-up and the pruning thread
+    conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    return conn
+
+
+class ThreadedSqliteSaver(SqliteSaver):
+    """LangGraph's SqliteSaver over a pool of connections instead of one connection behind one lock.
+
+    The stock saver serialises every session's checkpoint reads and writes, their (de)serialisation included,
+    through a single lock, so turns of different sessions queue behind each other. Here each read or write
+    borrows a connection of its own: WAL lets them read at once and SQLite serialises the short writes.
+    A pool rather than a connection per thread, because LangGraph writes checkpoints from short-lived threads.
+    """
+
+    def __init__(self, path: str, *, serde: JsonPlusSerializer) -> None:
+        self._path = path
+        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=SQLITE_POOL_IDLE)
+        self._borrowed = threading.local()
+        super().__init__(_sqlite_connection(path), serde=serde)  # the base connection: set-up and pruning
+
+    @property  # type: ignore[override]
+    def conn(self) -> sqlite3.Connection:
+        """The connection this thread has borrowed inside cursor(), else the base one (the stock saver's)."""
+        borrowed: sqlite3.Connection | None = getattr(self._borrowed, "conn", None)
+        return borrowed or self._base
+
+    @conn.setter
+    def conn(self, value: sqlite3.Connection) -> None:
+        self._base = value
+
+    @contextmanager
+    def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
+        if not self.is_setup:
+            with self.lock:
+                self.setup()
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = _sqlite_connection(self._path)
+        self._borrowed.conn = conn
+        cur = conn.cursor()
+        try:
+            yield cur
+            if transaction:
+                conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            cur.close()
+            self._borrowed.conn = None
+            try:
+                self._idle.put_nowait(conn)
+            except queue.Full:
+                conn.close()
+
+
 def _postgres_saver(url: str) -> Any:
     try:
         from langgraph.checkpoint.postgres import PostgresSaver
@@ -83,9 +148,7 @@ def make_checkpointer(settings: Settings) -> Any:
     if settings.sqlalchemy_url.startswith("postgresql"):
         return _postgres_saver(settings.sqlalchemy_url)
     settings.ensure_data_dir()
-    conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    return SqliteSaver(conn, serde=_serde())
+    return ThreadedSqliteSaver(str(settings.checkpoint_path), serde=_serde())
 
 
 def checkpointed_sessions(checkpointer: Any) -> list[str]:

@@ -206,7 +206,10 @@ def _engine(url: str) -> Engine:
     # hide_parameters: a database error must not write an answer, a session id or a password hash to the log
     # PostgreSQL: room for every queued turn's lock connection plus its work (queue concurrency 16)
     pool = {"pool_size": 16, "max_overflow": 16} if url.startswith("postgresql") else {}
-    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
+    # pre-ping: a PostgreSQL connection that a restarted server dropped is replaced before it is lent (a SQLite
+    # file has no server to lose, and the ping is a round trip on every checkout)
+    pre_ping = url.startswith("postgresql")
+    engine = create_engine(url, pool_pre_ping=pre_ping, hide_parameters=True, **pool)
     event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)  # same text on every backend
     if url.startswith("sqlite"):
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
+import sys
 import threading
 import time
 
@@ -97,9 +99,28 @@ def keep_pruning(service: InterviewService, every_s: float = PRUNE_EVERY_S) -> N
         time.sleep(every_s)
 
 
+def skip_matplotlib_probe() -> None:
+    """Gradio tries `import matplotlib` twice around every event. Where it is not installed (as here), each
+    failed import searches every folder of sys.path again, on the server's event loop. A None entry in
+    sys.modules makes that import fail at once (ImportError, as before)."""
+    if "matplotlib" not in sys.modules and importlib.util.find_spec("matplotlib") is None:
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]
+
+
+def quiet_gradio_analytics() -> None:
+    """Gradio's queue rebuilds a pandas table of its last 10,000 events after every event, to summarise
+    latencies for a monitoring page this app does not serve: work that grows with uptime, on the server's
+    threads, holding the GIL that turns need. Keep 100 events and summarise them once per million events.
+    An operator's own GRADIO_ANALYTICS_* values win."""
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000000")
+
+
 def launch() -> None:
     """Build the app on the configured settings, serve it, then warm the critic and index behind it."""
     os.umask(0o077)  # files the app creates (database, checkpoints, index, vectors) are readable by us alone
+    skip_matplotlib_probe()
+    quiet_gradio_analytics()  # before the app (and its queue) is built
     settings = get_settings()
     service = InterviewService(settings)
     demo = build_app(service)
