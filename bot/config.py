@@ -94,6 +94,13 @@ class Settings(BaseSettings):
         validation_alias=_env("COACH_CONCURRENCY"),
         description="Requests the server runs at once (Gradio's queue); more wait in line. See bench/throughput.py.",
     )
+    critic_processes: int | None = Field(
+        default=None,
+        ge=0,
+        validation_alias=_env("COACH_CRITIC_PROCESSES"),
+        description="Worker processes that score answers (the app's GIL holds one process to one core). "
+        "Unset: one per core, none on a single core; 0: score in the app's process.",
+    )
     forwarded_allow_ips: str = Field(
         default="",
         validation_alias=_env("FORWARDED_ALLOW_IPS"),

@@ -9,7 +9,8 @@ from bot.content.rubric import Rubric, load_rubric
 from bot.content.vocabulary import check_domain, role_domain
 from bot.critic.guard import GRADER_FLAG, screen
 from bot.critic.model import Critique, Target
-from bot.critic.offline import Probe, critique_target
+from bot.critic.offline import Probe, add_citations, critique_target
+from bot.critic.pool import CriticPool
 from bot.critic.targets import resolve_target
 from bot.errors import CoachError
 from bot.llm.chat import LLM, LLMFailure, Usage
@@ -24,9 +25,17 @@ class Critic:
         self.settings = settings
         self.llm = llm
         self.rubric: Rubric = load_rubric(settings.rubric_path)
+        self.pool: CriticPool | None = None  # scoring in worker processes, once the app has started them
+
+    def offline(self, target: Target, answer: str, probe: Probe | None = None) -> Critique:
+        """The offline critique: scored by a worker process when there are warm ones, else here; cited here."""
+        scored = self.pool.score(target, answer, probe) if self.pool is not None else None
+        if scored is None:
+            return critique_target(target, answer, self.settings, probe=probe)
+        return add_citations(scored, target, self.settings)
 
     def __call__(self, target: Target, answer: str, usage: Usage | None = None, probe: Probe | None = None) -> Critique:
-        offline = critique_target(target, answer, self.settings, probe=probe)
+        offline = self.offline(target, answer, probe)
         # text aimed at the grader never reaches the model; an ungradable answer and a follow-up (graded on the
         # dimension it probed) stay with the offline critic
         if self.llm is None or GRADER_FLAG in offline.flags or not offline.graded or probe is not None:

@@ -244,13 +244,7 @@ def critique_target(
     # a follow-up's gaps are about what it probed, judged on everything said to the question
     gaps = feedback.gaps(target, rubric, scores, reading.coverage, only=probe.dimension if probe else None)
     notices = [*screened.notices, *(feedback.FLAG_NOTICES[f] for f in flags if f in feedback.FLAG_NOTICES)]
-    citations: list[Citation] = []
-    if with_citations:
-        try:
-            citations = _citations(settings, target, weakest, gaps)
-        except CoachError as exc:
-            notices.append(f"Guide citations unavailable: {exc}")
-    return Critique(
+    critique = Critique(
         overall=overall,
         dimensions=scores,
         strengths=[] if capped else feedback.strengths(quoted.view, target, quoted.coverage),
@@ -258,13 +252,30 @@ def critique_target(
         follow_up=feedback.follow_up(target, rubric, weakest),
         follow_up_dimension=weakest,
         stronger_answer=[] if probe is not None else feedback.outline(target),
-        citations=citations,
+        citations=[],
         source="offline",
         flags=flags,
         notices=notices,
         offline_overall=overall,
         question_id=target.question_id,
     )
+    return add_citations(critique, target, settings) if with_citations else critique
+
+
+def add_citations(critique: Critique, target: Target, settings: Settings) -> Critique:
+    """`critique` with guide passages on its weakest dimension and first gaps (searched in the guide index).
+
+    Apart from critique_target, so that a critique scored in a worker process gets its citations from the
+    process that holds the index.
+    """
+    if not critique.dimensions:  # declined: nothing to point at
+        return critique
+    weakest = min(SCORED, key=lambda d: critique.dimensions[d])
+    try:
+        citations = _citations(settings, target, weakest, critique.gaps)
+    except CoachError as exc:
+        return critique.model_copy(update={"notices": [*critique.notices, f"Guide citations unavailable: {exc}"]})
+    return critique.model_copy(update={"citations": citations})
 
 
 def _merge_follow_up(probe: Probe, scores: dict[str, float]) -> dict[str, float]:

@@ -89,7 +89,7 @@ class ThreadedSqliteSaver(SqliteSaver):
         self._borrowed = threading.local()
         super().__init__(_sqlite_connection(path), serde=serde)  # the base connection: set-up and pruning
 
-    @property  # type: ignore[override]
+    @property
     def conn(self) -> sqlite3.Connection:
         """The connection this thread has borrowed inside cursor(), else the base one (the stock saver's)."""
         borrowed: sqlite3.Connection | None = getattr(self._borrowed, "conn", None)

@@ -71,11 +71,13 @@ def build_app(service: InterviewService | None = None) -> gr.Blocks:
     return CoachApp(service or InterviewService()).demo
 
 
-def warm_up(service: InterviewService) -> None:
+def warm_up(service: InterviewService, workers: bool = False) -> None:
     """Load what the first turn would otherwise wait for: graph, guide index, retriever, bank vectors, language model.
 
     Runs off the request path, after the server is up: the page is served while this runs. A missing or stale
     index is ingested here, and a request that needs it sooner waits for it (`ensure_index` holds a lock).
+    With `workers`, the critic's worker processes start last (they read the bank vectors saved here); until
+    they are warm, answers are scored in this process.
     """
     from bot.critic.signals import language, warm_bank_references
     from bot.retrieval.search import retrieve
@@ -87,6 +89,20 @@ def warm_up(service: InterviewService) -> None:
         language("a warm-up sentence long enough to be checked for its language, nothing more")
     except Exception:  # noqa: BLE001 - warming is best effort; the first turn loads what it needs
         log.warning("warm-up failed; the first turn will load what it needs", exc_info=True)
+    if workers:
+        start_critic_workers(service)
+
+
+def start_critic_workers(service: InterviewService) -> None:
+    """Score answers in worker processes (COACH_CRITIC_PROCESSES; by default one per core)."""
+    from bot.critic.pool import CriticPool, default_processes
+
+    settings = service.settings
+    processes = default_processes() if settings.critic_processes is None else settings.critic_processes
+    if processes > 0:
+        pool = CriticPool(settings, processes)
+        service.critic.pool = pool
+        pool.start()
 
 
 def keep_pruning(service: InterviewService, every_s: float = PRUNE_EVERY_S) -> None:
@@ -100,18 +116,22 @@ def keep_pruning(service: InterviewService, every_s: float = PRUNE_EVERY_S) -> N
 
 
 def skip_matplotlib_probe() -> None:
-    """Gradio tries `import matplotlib` twice around every event. Where it is not installed (as here), each
-    failed import searches every folder of sys.path again, on the server's event loop. A None entry in
-    sys.modules makes that import fail at once (ImportError, as before)."""
+    """Make Gradio's `import matplotlib` around every event fail at once where matplotlib is not installed.
+
+    Each failed import searches every folder of sys.path again, on the server's event loop. A None entry in
+    sys.modules makes that import raise ImportError at once, as it did after the search.
+    """
     if "matplotlib" not in sys.modules and importlib.util.find_spec("matplotlib") is None:
         sys.modules["matplotlib"] = None  # type: ignore[assignment]
 
 
 def quiet_gradio_analytics() -> None:
-    """Gradio's queue rebuilds a pandas table of its last 10,000 events after every event, to summarise
-    latencies for a monitoring page this app does not serve: work that grows with uptime, on the server's
-    threads, holding the GIL that turns need. Keep 100 events and summarise them once per million events.
-    An operator's own GRADIO_ANALYTICS_* values win."""
+    """Stop Gradio's queue from summarising its event log after every event.
+
+    It rebuilds a pandas table of its last 10,000 events each time, for a monitoring page this app does not
+    serve: work that grows with uptime, holding the GIL that turns need. Keep 100 events and summarise them
+    once per million events. An operator's own GRADIO_ANALYTICS_* values win.
+    """
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "100")
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000000")
 
@@ -133,6 +153,6 @@ def launch() -> None:
         prevent_thread_lock=True,
         **launch_options(),
     )
-    threading.Thread(target=warm_up, args=(service,), name="warm-up", daemon=True).start()
+    threading.Thread(target=warm_up, args=(service, True), name="warm-up", daemon=True).start()
     threading.Thread(target=keep_pruning, args=(service,), name="prune", daemon=True).start()
     demo.block_thread()
