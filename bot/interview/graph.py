@@ -20,7 +20,7 @@ from bot.critic.guard import fence
 from bot.critic.model import Citation, Critique, Target
 from bot.critic.offline import Probe
 from bot.interview.policy import HINT_PENALTY, choose_question, classify, probe_dimension, record_critique
-from bot.interview.state import ENDED, InterviewState, Message, QuestionResult
+from bot.interview.state import ENDED, SKIPPED, InterviewState, Message, QuestionResult
 from bot.interview.summary import summarize
 from bot.llm.chat import LLM, LLMFailure, Usage
 from bot.llm.prompts import render
@@ -113,6 +113,11 @@ class Collaborators:
     guides_dir: Path
 
 
+def _kept(critique: Critique) -> Critique:
+    """A critique as the transcript keeps it: the guide excerpts it cited by name only (they are large)."""
+    return critique.model_copy(update={"citations": [c.model_copy(update={"text": ""}) for c in critique.citations]})
+
+
 def run_usage(config: RunnableConfig) -> Usage:
     """The usage of the run in progress, passed in the run's config by the service."""
     usage = (config.get("configurable") or {}).get("usage")
@@ -128,9 +133,12 @@ class InterviewGraph:
     # -- helpers ---------------------------------------------------------------------------------------
 
     @staticmethod
-    def _say(state: InterviewState, text: str, kind: str = "message") -> dict[str, Any]:
+    def _say(
+        state: InterviewState, text: str, kind: str = "message", critique: Critique | None = None
+    ) -> dict[str, Any]:
         message = Message(role="assistant", content=text, kind=kind)
-        return {"transcript": [*state.transcript, message], "outbox": [*state.outbox, message]}
+        kept = message if critique is None else message.model_copy(update={"critique": _kept(critique)})
+        return {"transcript": [*state.transcript, kept], "outbox": [*state.outbox, message]}
 
     def question(self, state: InterviewState, qid: str | None = None) -> Question:
         """A bank question, or one of the plan's custom questions (kept in the state)."""
@@ -261,7 +269,10 @@ class InterviewGraph:
             self.deps.turns.attach_critique(state.pending_turn, result.model_dump())
         dims = ", ".join(f"{label(d).lower()} {s:g}" for d, s in result.dimensions.items())
         said = self._say(
-            state, f"Feedback: **{result.overall:g}/5** ({dims}). See the critique card for details.", "critique"
+            state,
+            f"Feedback: **{result.overall:g}/5** ({dims}). See the critique card for details.",
+            "critique",
+            result,
         )
         return {
             **said,
@@ -323,7 +334,7 @@ class InterviewGraph:
             results.append(
                 QuestionResult(question_id=question.id, question=question.text, skipped=True, hints=state.hints)
             )
-        return {**self._say(state, "Skipped. Let's move on.", "notice"), "results": results, **logged}
+        return {**self._say(state, SKIPPED, "notice"), "results": results, **logged}
 
     def give_hint(self, state: InterviewState) -> dict[str, Any]:
         _, logged = self._log(state, "hint")

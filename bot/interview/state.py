@@ -19,6 +19,7 @@ LATE_GRACE_S = 5.0  # seconds past a deadline that still count as on time
 
 
 ENDED = "This interview has ended. Start a new one to keep practising."  # said to input after the end
+SKIPPED = "Skipped. Let's move on."  # said when the candidate skips (a question, or the follow-up it is on)
 
 
 class InterviewPlan(BaseModel):
@@ -47,11 +48,16 @@ class InterviewPlan(BaseModel):
 
 
 class Message(BaseModel):
-    """One chat message; `kind` says what it is (question, follow-up, critique, hint, ...)."""
+    """One chat message; `kind` says what it is (question, follow-up, critique, hint, clarification, ...).
+
+    A critique message in the transcript keeps the whole critique (strengths, gaps, outline) for the reports;
+    what a run says (the outbox) never carries it, so feedback a coach holds back is not sent early.
+    """
 
     role: Literal["user", "assistant"]
     content: str
     kind: str = "message"
+    critique: Critique | None = None
 
 
 class QuestionResult(BaseModel):

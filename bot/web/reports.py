@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -13,122 +14,122 @@ import yaml
 
 from bot.coaching import reports as coach_reports
 from bot.content.vocabulary import label
-from bot.interview.state import InterviewState, QuestionResult, Summary
-from bot.storage.models import CoachAccount
+from bot.interview.state import InterviewState
+from bot.storage.models import CoachAccount, public_attempt_id
 from bot.storage.store import Store
-from bot.web.render import inert
+from bot.web.report_markdown import heading_lines, question_lines, summary_lines
+from bot.web.session_record import QuestionRecord, TurnViews, adjusted_scores, question_records
 
-# What a session report holds, in this order (the rest of the state is the interviewer's bookkeeping). Never
-# the candidate key: it lists every session of the candidate, and a report is made to be shared.
+# What the JSON report holds, in this order (the rest of the state is the interviewer's bookkeeping). Never the
+# session id (it opens the session; `attempt_id` names it one way) nor the candidate key (it lists every session of
+# the candidate): a report is made to be shared.
 REPORT_KEYS = (
-    "session_id",
+    "attempt_id",
     "role",
     "domain",
     "background",
     "total",
     "asked",
-    "prompt",
-    "results",
-    "transcript",
     "done",
     "summary",
+    "overall_after_coach_review",
+    "questions",
+    "results",
+    "transcript",
+    "prompt",
     "usage",
     "last_critique",
 )
 
 
-def _quote(text: str) -> str:
-    """Untrusted text as an inert Markdown blockquote."""
-    lines = inert(text).splitlines() or [""]
-    return "\n".join(f"> {line}" for line in lines)
+def _records(state: InterviewState, reviews: TurnViews | None) -> tuple[list[QuestionRecord], float | None]:
+    """The questions of the session, and the overall after a coach's overrides when a coach changed any score."""
+    records = question_records(state, reviews)
+    adjusted = None
+    if reviews and any(r.adjusted for r in records):
+        adjusted = adjusted_scores(state, reviews)["attempt"]["overall"]
+    return records, adjusted
 
 
-def _scores(scores: dict[str, float]) -> str:
-    """One line of per-dimension scores."""
-    return ", ".join(f"{label(d)} {float(s):.1f}" for d, s in scores.items())
+def full_transcript_markdown(state: InterviewState, reviews: TurnViews | None = None) -> str:
+    """Every question with its answers (inert quotes), critiques, outline, follow-ups, hints, skips and coach reviews.
+
+    What the finished screen shows; safe to render as Markdown. `reviews`: the attempt's turn views with coach
+    reviews (`session_record.coach_reviews`), if any.
+    """
+    records, _ = _records(state, reviews)
+    lines = [line for record in records for line in question_lines(record)]
+    return "\n".join(lines).rstrip() + "\n" if lines else "No questions were asked.\n"
 
 
-def _setup_lines(state: InterviewState) -> list[str]:
-    """The report's heading: role, background, progress and session id."""
-    domain = f" ({inert(state.domain)})" if state.domain else ""
-    return [
-        "# AI PM mock interview report",
-        "",
-        f"- **Role:** {inert(state.role)}{domain}",
-        f"- **Background:** {inert(state.background)}",
-        f"- **Questions:** {len(state.asked)} of {inert(state.total)}",
-        f"- **Session:** `{inert(state.session_id)}`",
-        "",
-    ]
-
-
-def _transcript_lines(state: InterviewState) -> list[str]:
-    """The transcript question by question; the candidate's answers as inert quotes."""
-    lines = ["## Transcript", ""]
-    for message in state.transcript:
-        if message.role == "user":
-            lines += ["**Your answer:**", "", _quote(message.content), ""]
-        else:
-            heading = "### " if message.kind == "question" else ""
-            lines += [heading + inert(message.content).replace("\n", "  \n"), ""]
-    return lines
-
-
-def _result_lines(number: int, result: QuestionResult) -> list[str]:
-    """How one question went."""
-    lines = [f"### {number}. {inert(result.question)}", ""]
-    if result.skipped:
-        return [*lines, "Skipped.", ""]
-    if result.overall is not None:
-        lines.append(f"- **Overall:** {result.overall:.1f}/5")
-    if result.scores:
-        lines.append(f"- **Scores:** {_scores(result.scores)}")
-    if result.hints:
-        lines.append(f"- **Hints used:** {inert(result.hints)}")
-    lines += [f"- **Gap:** {inert(gap)}" for gap in result.gaps]
-    return [*lines, ""]
-
-
-def _summary_lines(summary: Summary) -> list[str]:
-    """The end-of-session summary: overall, averages, gaps and guides."""
-    lines = ["## Summary", ""]
-    if summary.overall is not None:
-        lines += [f"**Overall:** {summary.overall:.1f}/5", ""]
-    if summary.averages:
-        lines += [f"**Averages:** {_scores(summary.averages)}", ""]
-    for gap in summary.gaps:
-        guide = f" (guide: `{inert(gap.guide)}`)" if gap.guide else ""
-        lines.append(f"- **{inert(label(gap.dimension))}** {gap.average:.1f}{guide}")
-    if summary.guides:
-        lines += ["", "**Guides to read:** " + ", ".join(inert(g) for g in summary.guides)]
-    return [*lines, ""]
-
-
-def markdown_report(state: InterviewState) -> str:
-    """The whole session as Markdown: setup, the transcript question by question, scores, gaps and summary."""
-    lines = _setup_lines(state) + _transcript_lines(state)
-    if state.results:
-        lines += ["## Scores by question", ""]
-    for number, result in enumerate(state.results, start=1):
-        lines += _result_lines(number, result)
+def markdown_report(state: InterviewState, reviews: TurnViews | None = None) -> str:
+    """The whole session as Markdown: the heading, the summary, then every question with its critiques."""
+    records, adjusted = _records(state, reviews)
+    lines = heading_lines(state, records)
     if state.summary is not None:
-        lines += _summary_lines(state.summary)
+        lines += summary_lines(state.summary, records, adjusted)
+    lines += ["## Question by question", ""]
+    lines += [line for record in records for line in question_lines(record)] or ["No questions were asked.", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def json_report(state: InterviewState) -> str:
+def _question_json(record: QuestionRecord) -> dict[str, Any]:
+    """One question as data (strings verbatim)."""
+    result = record.result
+    return {
+        "number": record.number,
+        "question_id": record.question_id,
+        "question": record.question,
+        "skipped": record.skipped,
+        "scores": None if result is None else result.scores,
+        "overall": None if result is None else result.overall,
+        "hints_used": record.hints_used,
+        "hints": record.hints,
+        "clarifications": [{"asked": asked, "reply": reply} for asked, reply in record.clarifications],
+        "answers": [
+            {
+                "kind": a.kind,
+                "follow_up_asked": a.asked,
+                "text": a.text,
+                "critique": None if a.critique is None else a.critique.model_dump(mode="json"),
+                "notices": a.notices,
+            }
+            for a in record.answers
+        ],
+        "outline": record.outline,
+        "coach_reviews": [asdict(c) for c in record.comments],
+        "after_coach_review": record.adjusted,
+    }
+
+
+def json_report(state: InterviewState, reviews: TurnViews | None = None) -> str:
     """The session as pretty JSON (strings kept verbatim; JSON is data, not markup)."""
-    dumped = state.model_dump(mode="json")
-    return json.dumps({key: dumped[key] for key in REPORT_KEYS}, indent=2, ensure_ascii=False)
+    records, adjusted = _records(state, reviews)
+    dumped = state.model_dump(mode="json", exclude={"transcript": {"__all__": {"critique"}}})
+    if state.hold_feedback and not state.done:
+        dumped["last_critique"] = None  # its gaps and outline are held back; `questions` has the rest
+        for result in dumped["results"]:
+            result["gaps"] = []
+    document = {
+        **dumped,
+        "attempt_id": public_attempt_id(state.session_id),
+        "questions": [_question_json(r) for r in records],
+        "overall_after_coach_review": adjusted,
+    }
+    return json.dumps({key: document[key] for key in REPORT_KEYS}, indent=2, ensure_ascii=False)
 
 
-def write_session_reports(state: InterviewState) -> tuple[str, str]:
+def _report_folder(state: InterviewState) -> tuple[Path, str]:
+    """A fresh temp folder and the reports' file stem (the attempt's public name, never the session id)."""
+    return Path(tempfile.mkdtemp(prefix="coach-report-")), f"interview-{public_attempt_id(state.session_id)}"
+
+
+def write_session_reports(state: InterviewState, reviews: TurnViews | None = None) -> tuple[str, str]:
     """Write the Markdown and JSON reports into a fresh temp folder and return their paths."""
-    folder = Path(tempfile.mkdtemp(prefix="coach-report-"))
-    sid = "".join(c for c in state.session_id if c.isalnum() or c in "-_")[:32] or "session"
-    md, js = folder / f"interview-{sid}.md", folder / f"interview-{sid}.json"
-    md.write_text(markdown_report(state), encoding="utf-8")
-    js.write_text(json_report(state), encoding="utf-8")
+    folder, stem = _report_folder(state)
+    md, js = folder / f"{stem}.md", folder / f"{stem}.json"
+    md.write_text(markdown_report(state, reviews), encoding="utf-8")
+    js.write_text(json_report(state, reviews), encoding="utf-8")
     return str(md), str(js)
 
 

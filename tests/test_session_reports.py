@@ -1,0 +1,201 @@
+"""The session reports (Markdown, JSON, PDF, the finished screen's transcript): complete, readable, inert, shareable."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from bot.coaching import accounts, assignments, reviews
+from bot.coaching.attempts import start_attempt
+from bot.content.vocabulary import label
+from bot.interview.service import InterviewService
+from bot.interview.state import InterviewState
+from bot.web.report_text import prose
+from bot.web.reports import (
+    REPORT_KEYS,
+    full_transcript_markdown,
+    json_report,
+    markdown_report,
+    write_session_reports,
+)
+from bot.web.session_record import coach_reviews, question_records
+
+HOSTILE = (
+    "<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) ![i](https://x.test/p.png)"
+    " <https://evil.test> https://evil.test/a www.evil.test me@evil.test <!-- hidden --> [ref]: https://evil.test"
+)
+PLAIN = 'I\'d ship it (roughly 5% first) & watch "edit rates"; R&D agrees, and a<b stays.'
+RENDERER = MarkdownIt("gfm-like", {"html": True, "linkify": True})  # the laxest renderer: raw HTML and bare links on
+
+
+def on_topic(service: InterviewService, session_id: str, extra: str = "") -> str:
+    """An answer built from the current question's own key points: the critic credits strengths in it."""
+    question = service.bank.by_id[str(service.view(session_id).current)]
+    said = " ".join(
+        f"I would make sure that {p[0].lower()}{p[1:]}" for pts in question.key_points.values() for p in pts
+    )
+    return f"{said} {extra}".strip()
+
+
+def critiques(state: InterviewState) -> list:
+    return [m.critique for m in state.transcript if m.kind == "critique" and m.critique is not None]
+
+
+@pytest.fixture
+def finished() -> tuple[InterviewService, str]:
+    """Three questions: a hint and a strong answer with a weak follow-up, a skipped question, then the end."""
+    service = InterviewService()
+    sid = service.start("feature", questions=3).session_id
+    service.submit(sid, "hint")
+    first = service.view(sid).current
+    result = service.submit(sid, on_topic(service, sid, PLAIN))
+    turns = 0
+    while service.view(sid).current == first and not result.done and turns < 4:
+        turns += 1
+        reply = f"{HOSTILE} I'd watch the error rate weekly ({turns})." if turns == 1 else "skip"
+        result = service.submit(sid, reply)
+    service.submit(sid, "skip")
+    service.submit(sid, "end")
+    return service, sid
+
+
+def test_the_report_carries_every_critique_hint_skip_and_follow_up(finished) -> None:
+    service, sid = finished
+    state = service.view(sid)
+    text = markdown_report(state)
+    kept = critiques(state)
+    assert len(kept) >= 2, "the answer and its follow-up answer were both critiqued"
+    assert any(c.strengths for c in kept) and any(c.gaps for c in kept)
+    for critique in kept:
+        assert f"{critique.overall:.1f}/5" in text
+        for dimension, score in critique.dimensions.items():
+            assert f"{label(dimension)} {score:.1f}" in text
+        for point in critique.strengths + critique.gaps:
+            assert prose(point) in text  # each strength quotes what the candidate said
+    outline = next(c.stronger_answer for c in kept if c.stronger_answer)
+    assert text.count("**Outline of a stronger answer:**") == 1  # once per question, not once per critique
+    assert all(prose(point) in text for point in outline)
+    follow_up = next(m.content for m in state.transcript if m.kind == "follow_up").split("): ", 1)[1]
+    assert f"**Follow-up asked:** {prose(follow_up)}" in text
+    hint = next(m.content for m in state.transcript if m.kind == "hint").split("): ", 1)[1]
+    assert f"**Hint 1** (−0.5 point): {prose(hint)}" in text
+    skipped = next(r for r in state.results if r.skipped)
+    number = state.asked.index(skipped.question_id) + 1
+    assert re.search(rf"### Question {number}: .*\n\n.*\n\n\*\*Skipped\.\*\*", text)
+    assert f"**Skipped:** question {number}" in text  # and in the summary
+    assert "**Hints used:** 1, 0.5 point(s) off in all (question 1: 1)" in text
+    assert text.count("## Summary") == 1 and "Interview complete" not in text  # the summary once, not twice
+
+
+def test_answers_read_as_typed_with_no_entities_or_stray_escapes(finished) -> None:
+    service, sid = finished
+    for text in (markdown_report(service.view(sid)), full_transcript_markdown(service.view(sid))):
+        assert PLAIN.replace("a<b", "a\\<b") in text  # apostrophes, quotes, parentheses and & as typed
+        assert "&#x27;" not in text and "&amp;" not in text and "&quot;" not in text and "\\(" not in text
+
+
+def test_hostile_text_never_becomes_markup(finished) -> None:
+    service, sid = finished
+    state = service.view(sid)
+    for text in (markdown_report(state), full_transcript_markdown(state)):
+        page = RENDERER.render(text)
+        for live in ("<script", "<img", "<a ", "<!--"):
+            assert live not in page, live
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text
+        assert "[click](javascript:alert(1))" in page and "https://evil.test/a" in page
+
+
+def test_the_shared_reports_never_hold_the_session_id(finished) -> None:
+    service, sid = finished
+    state = service.view(sid)
+    md_path, json_path = write_session_reports(state)
+    for path in (md_path, json_path):
+        assert sid not in path and sid not in Path(path).read_text(encoding="utf-8")
+    document = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    assert tuple(document) == REPORT_KEYS and document["attempt_id"].startswith("attempt-")
+    assert "session_id" not in document and "candidate" not in document
+
+
+def test_the_json_report_carries_the_same_questions_verbatim(finished) -> None:
+    service, sid = finished
+    state = service.view(sid)
+    document = json.loads(json_report(state))
+    questions = document["questions"]
+    assert [q["question_id"] for q in questions] == state.asked
+    first = questions[0]
+    assert first["hints_used"] == 1 and len(first["hints"]) == 1
+    assert [a["kind"] for a in first["answers"]][:2] == ["answer", "follow_up"]
+    assert HOSTILE in first["answers"][1]["text"]  # JSON is data: kept verbatim
+    assert first["answers"][1]["follow_up_asked"] and first["outline"]
+    kept = critiques(state)
+    assert first["answers"][0]["critique"]["strengths"] == kept[0].strengths
+    assert [q["skipped"] for q in questions].count(True) == 1
+    assert all("critique" not in m for m in document["transcript"])  # the critiques sit with their questions
+
+
+def test_the_finished_screen_transcript_is_every_question_in_order(finished) -> None:
+    service, sid = finished
+    state = service.view(sid)
+    text = full_transcript_markdown(state)
+    records = question_records(state)
+    assert len(records) == len(state.asked) == 3
+    positions = [text.index(f"### Question {r.number}: {prose(r.question)}") for r in records]
+    assert positions == sorted(positions)
+    assert text.count("**Your answer:**") == 1 and text.count("**Your follow-up answer:**") == 1
+    assert "# AI PM mock interview report" not in text and "## Summary" not in text
+
+
+def test_coach_comments_and_overrides_reach_the_reports() -> None:
+    service = InterviewService()
+    coach = accounts.add_coach(service.store, "lead@reports.test", "a long enough password")
+    due = datetime.now(UTC) + timedelta(days=3)
+    assignment = assignments.create_assignment(service.store, coach, "Reports", "feature", None, [], 1, 2, None, due)
+    sid = start_attempt(service, assignment.code, "Ada", None, "key-ada").session_id
+    result = service.submit(sid, on_topic(service, sid))
+    while not result.done:
+        result = service.submit(sid, "end")
+    assert coach_reviews(service.store, sid) == []  # nothing reviewed yet
+    answer = next(t for t in service.store.turns(sid) if t.kind == "answer")
+    comment = "Good <b>sizing</b>, but [see](http://x.test) the rollback plan."
+    reviews.review(service.store, coach, answer.id, dimension="communication", score=5, comment=comment)
+    turns = coach_reviews(service.store, sid)
+    state = service.view(sid)
+    text = markdown_report(state, turns)
+    assert f"- On your answer: set Communication to 5/5; commented: “{prose(comment)}”" in text
+    from bot.coaching.reports import candidate_results
+
+    (scored,) = candidate_results(service.store, sid)["attempt"]["questions"]
+    assert f"**After the coach's review:** {scored['overall']:.1f}/5" in text
+    assert "Communication 5.0" in text.split("**After the coach's review:**")[1]
+    assert "<b>" not in RENDERER.render(text)
+    document = json.loads(json_report(state, turns))
+    assert document["questions"][0]["coach_reviews"] == [
+        {"on": "your answer", "dimension": "communication", "score": 5, "comment": comment}
+    ]
+    assert document["overall_after_coach_review"] == candidate_results(service.store, sid)["attempt"]["overall"]
+    assert "Coach review" not in markdown_report(state)  # without the reviews, none is invented
+
+
+def test_held_back_feedback_stays_out_of_an_unfinished_report() -> None:
+    service = InterviewService()
+    coach = accounts.add_coach(service.store, "hold@reports.test", "a long enough password")
+    due = datetime.now(UTC) + timedelta(days=3)
+    assignment = assignments.create_assignment(
+        service.store, coach, "Held", "feature", None, [], 2, 2, None, due, feedback_after_end=True
+    )
+    sid = start_attempt(service, assignment.code, "Bo", None, "key-bo").session_id
+    service.submit(sid, "I would ship it and watch the numbers closely for a week.")
+    state = service.view(sid)
+    kept = critiques(state)
+    assert kept and kept[0].gaps  # the critic found gaps: the report must not show them yet
+    text = markdown_report(state)
+    assert not any(prose(gap) in text for gap in kept[0].gaps)
+    assert "shown once the interview ends" in text
+    document = json.loads(json_report(state))
+    assert document["last_critique"] is None
+    assert document["questions"][0]["answers"][0]["critique"]["gaps"] == []
