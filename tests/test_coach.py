@@ -255,12 +255,25 @@ def test_allow_list_setting_reads_comma_separated_env(monkeypatch):
         ({"difficulty": 4}, "difficulty from 1 to 3"),
         ({"time_limit_s": 5}, "time limit"),
         ({"due": utc_now() - timedelta(minutes=1)}, "in the future"),
-        ({"custom_questions": [{"text": "", "key_points": {}}]}, "custom question 1 needs a question text"),
+        ({"custom_questions": [{"text": "", "key_points": {}}]}, "custom question 1: question text: write the question"),
         (
             {"custom_questions": [{"text": "A long enough question text here?", "key_points": {"evaluation": ["x"]}}]},
-            "needs key points for failure_modes, product_judgment",
+            "custom question 1: key points for failure modes: add at least one key point",
         ),
-        ({"questions": 1, "custom_questions": [assignment_fields()["custom_questions"][0]] * 2}, "do not fit"),
+        (
+            {
+                "questions": 1,
+                "custom_questions": [
+                    assignment_fields()["custom_questions"][0],
+                    {**assignment_fields()["custom_questions"][0], "text": "A second question, long enough to count?"},
+                ],
+            },
+            "do not fit",
+        ),
+        (
+            {"custom_questions": [assignment_fields()["custom_questions"][0]] * 2},
+            "custom question 2: question text: this question is already in the list",
+        ),
     ],
 )
 def test_assignment_validation(store, overrides, message):

@@ -85,7 +85,7 @@ def create(app: App, cid: int, title: str = "Week 3", **over: Any) -> dict[str, 
         "difficulty": 2,
         "minutes": 5,
         "due": (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S"),
-        "custom": "",
+        "custom": [],
         "max_attempts": 0,
         "hold_feedback": False,
     }
@@ -242,10 +242,8 @@ def test_create_assignment_shows_a_share_link_with_128_bits(app: App) -> None:
     code = match.group(1)
     assert len(base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))) * 8 >= 128
     assert assignments.open_assignment(app.store, code).time_limit_s == 300
-    bad = create(app, cid, custom="- text: [unclosed")
-    assert "not valid JSON or YAML" in bad["coach-status"]
-    short = create(app, cid, custom=json.dumps([{"text": "too short", "key_points": {}}]))
-    assert "custom question 1" in short["coach-status"]
+    short = create(app, cid, custom=[{"text": "too short", "key_points": {}}])
+    assert "custom question 1: question text: too short" in short["coach-status"]
     past = create(app, cid, due="2001-01-01 00:00")
     assert "future" in past["coach-status"]
     assert "YYYY-MM-DD" in create(app, cid, due="next week")["coach-status"]
@@ -409,10 +407,8 @@ def login_button(demo: gr.Blocks) -> bool:
 
 def test_parsers() -> None:
     assert coach_forms.parse_due("2030-05-01 09:30") == datetime(2030, 5, 1, 9, 30, tzinfo=UTC)
-    assert coach_forms.parse_custom("") is None
-    assert coach_forms.parse_custom("text: one question long enough\n")[0]["text"].startswith("one")  # type: ignore[index]
-    with pytest.raises(CoachError, match="list"):
-        coach_forms.parse_custom("42")
+    with pytest.raises(CoachError, match="whole number"):
+        coach_forms.parse_max_attempts(2.5)
 
 
 def coaching_list(app: App, cid: int) -> list[dict[str, Any]]:

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.content.questions import FollowUp, Question
-from bot.content.vocabulary import DIMENSIONS, SCORED, SKILLS, role_domain
+from bot.coaching.custom_questions import clean_questions
+from bot.content.questions import Question
+from bot.content.vocabulary import SKILLS, role_domain
 from bot.drills.cases import MAX_SEED, check_difficulty, check_seed
 from bot.drills.model import check_kind
 from bot.errors import CoachError
@@ -23,27 +24,6 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAX_TIME_LIMIT_S = 4 * 3600
 MAX_ATTEMPTS = 20  # the most a coach may allow per candidate (None: no limit)
 INVALID_LINK = "this assignment link is not valid; ask your coach for a new one"
-
-
-def _clean_custom_questions(raw: list[dict[str, Any]] | None, total: int) -> list[dict[str, Any]]:
-    """Custom questions as {text, key_points{every dimension}}; CoachError naming the first problem."""
-    cleaned: list[dict[str, Any]] = []
-    for n, item in enumerate(raw or [], 1):
-        text = str((item or {}).get("text") or "").strip()
-        if not 20 <= len(text) <= 2000:
-            raise CoachError(f"custom question {n} needs a question text of 20 to 2000 characters")
-        given = (item or {}).get("key_points") or {}
-        unknown = set(given) - set(DIMENSIONS)
-        if unknown:
-            raise CoachError(f"custom question {n}: unknown key point dimensions {sorted(unknown)}; use {DIMENSIONS}")
-        key_points = {d: [str(p).strip() for p in given.get(d) or [] if str(p).strip()] for d in DIMENSIONS}
-        missing = [d for d in SCORED if not key_points[d]]
-        if missing:
-            raise CoachError(f"custom question {n} needs key points for {', '.join(missing)}")
-        cleaned.append({"text": text, "key_points": key_points})
-    if len(cleaned) > total:
-        raise CoachError(f"{len(cleaned)} custom questions do not fit in an interview of {total} questions")
-    return cleaned
 
 
 def create_assignment(
@@ -82,7 +62,7 @@ def create_assignment(
         raise CoachError(f"set a time limit from 60 to {MAX_TIME_LIMIT_S} seconds, or none")
     if not isinstance(due, datetime) or as_utc(due) <= utc_now():
         raise CoachError("the due date must be in the future")
-    custom = _clean_custom_questions(custom_questions, questions)
+    custom = clean_questions(custom_questions, questions)
     limit = check_max_attempts(max_attempts)
     assignment = Assignment(
         coach_id=coach.id,
@@ -184,26 +164,34 @@ def open_assignment(store: Store, code: str) -> Assignment:
     return assignment
 
 
+DEFAULT_FOLLOW_UPS = (
+    {"dimension": "evaluation", "text": "How would you know this works, before launch and after?"},
+    {"dimension": "failure_modes", "text": "What could go wrong for users here, and how would you catch it?"},
+)
+
+
 def assignment_questions(assignment: Assignment) -> list[Question]:
-    """The assignment's custom questions as bank questions the interviewer can ask and the critic can grade."""
+    """The assignment's custom questions as bank questions the interviewer can ask and the critic can grade.
+
+    A question without its own role, difficulty or follow-ups takes the assignment's role and difficulty and two
+    general follow-ups.
+    """
     skills = list(assignment.skill_focus) or ["product-judgment"]
-    follow_ups = [
-        FollowUp(dimension="evaluation", text="How would you know this works, before launch and after?"),
-        FollowUp(dimension="failure_modes", text="What could go wrong for users here, and how would you catch it?"),
-    ]
-    return [
-        Question(
-            id=item["id"],
-            role=assignment.role,  # type: ignore[arg-type]
-            domain=assignment.domain,  # type: ignore[arg-type]
-            skills=skills,
-            difficulty=assignment.difficulty,
-            text=item["text"],
-            key_points=item["key_points"],
-            follow_ups=follow_ups,
-        )
-        for item in assignment.custom_questions
-    ]
+    questions = []
+    for item in assignment.custom_questions:
+        own_role = item.get("role")
+        fields = {
+            "id": item["id"],
+            "role": own_role or assignment.role,
+            "domain": item.get("domain") if own_role else assignment.domain,
+            "skills": skills,
+            "difficulty": item.get("difficulty") or assignment.difficulty,
+            "text": item["text"],
+            "key_points": item["key_points"],
+            "follow_ups": list(item.get("follow_ups") or DEFAULT_FOLLOW_UPS),
+        }
+        questions.append(Question.model_validate(fields))
+    return questions
 
 
 def interview_plan(assignment: Assignment) -> InterviewPlan:

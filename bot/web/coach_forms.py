@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-
 from bot.coaching.assignments import MAX_TIME_LIMIT_S
-from bot.content.yaml_files import load_yaml
 from bot.errors import CoachError
 from bot.storage.models import CoachAccount
 from bot.storage.store import Store
@@ -58,23 +55,6 @@ def parse_max_attempts(value: float | None) -> int | None:
     if float(value) != int(value):
         raise CoachError("enter a whole number of attempts, or 0 for no limit")
     return int(value)
-
-
-def parse_custom(text: str | None) -> list[dict[str, Any]] | None:
-    """Custom questions from JSON or YAML text (empty: none); CoachError with a one-line reason when malformed."""
-    if not (text or "").strip():
-        return None
-    try:
-        data = load_yaml(text or "")
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise CoachError(f"the custom questions are not valid JSON or YAML{where}") from None
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise CoachError("custom questions must be a list of {text, key_points} objects")
-    return data
 
 
 def parse_review(turn_id: int | None, score: int | None) -> tuple[int, int | None]:

@@ -21,7 +21,6 @@ from bot.web import drill_render, render
 from bot.web.coach_forms import (
     MAX_MINUTES,
     load_coach,
-    parse_custom,
     parse_due,
     parse_max_attempts,
     parse_review,
@@ -29,16 +28,13 @@ from bot.web.coach_forms import (
 )
 from bot.web.coach_sign_in import hf_account, hf_sign_in_available
 from bot.web.errors import guarded
+from bot.web.question_form import QuestionForm
 from bot.web.reports import cohort_frame, write_assignment_exports
 from bot.web.request_info import base_url, client_key
 
 log = logging.getLogger(__name__)
 Outputs = dict[Any, Any]
 DRILL_CHOICES = [("Should we launch? (data case)", "case"), ("Be the rater", "rate")]
-CUSTOM_HELP = (
-    "Optional custom questions, asked first, as JSON or YAML: a list of "
-    "{text, key_points: {evaluation: [...], failure_modes: [...], product_judgment: [...]}}"
-)
 
 
 def emptied() -> gr.Dropdown:
@@ -95,7 +91,9 @@ class CoachTab:
             self.difficulty = gr.Slider(1, 3, value=2, step=1, label="Difficulty")
             self.minutes = gr.Number(0, minimum=0, maximum=MAX_MINUTES, label="Minutes per answer (0 = none)")
         self.due = gr.DateTime(label="Due (UTC)", type="string", include_time=True, elem_id="asg-due")
-        self.custom = gr.Code(label=CUSTOM_HELP, language="yaml", lines=6)
+        self.question_form = QuestionForm(self.status)
+        self.question_form.build()
+        self.custom = self.question_form.questions
         with gr.Row():
             self.max_attempts = gr.Number(
                 0, minimum=0, maximum=MAX_ATTEMPTS, precision=0, label="Attempts per candidate (0 = no limit)"
@@ -151,6 +149,7 @@ class CoachTab:
         cleared += [self.transcript, self.share, self.attempt, self.turn]
         self.sign_out_btn.click(self.on_sign_out, None, cleared, queue=False, **private)
         self.role.change(self.show_domain, self.role, self.domain, queue=False, **private)
+        self.question_form.wire()
         form: list[Any] = [
             self.title,
             self.role,
@@ -244,7 +243,7 @@ class CoachTab:
         difficulty: float,
         minutes: float | None,
         due: Any,
-        custom: str | None,
+        custom: list[dict[str, Any]] | None,
         max_attempts: float | None,
         hold_feedback: bool,
         request: gr.Request,
@@ -263,7 +262,7 @@ class CoachTab:
             int(difficulty or 0),
             time_limit_s,
             parse_due(due),
-            parse_custom(custom),
+            list(custom or []),
             max_attempts=parse_max_attempts(max_attempts),
             feedback_after_end=bool(hold_feedback),
         )
