@@ -84,3 +84,31 @@ def test_the_hint_button_says_what_it_costs() -> None:
 
     tab = CoachApp(InterviewService()).interview
     assert f"costs {HINT_PENALTY:g}" in tab.hint_btn.value
+
+
+def test_both_attempts_render_side_by_side_as_text() -> None:
+    from bot.interview.retry import AttemptComparison
+    from bot.web.chat_history import comparison_card, notices_html
+
+    scores = hostile_critique().dimensions
+    comparison = AttemptComparison(
+        question_id="fea-001",
+        question_number=1,
+        attempt=2,
+        previous_answer=f"old {HOSTILE}",
+        previous_scores={d: s - 1 for d, s in scores.items()},
+        previous_overall=2.2,
+        scores=scores,
+        overall=3.2,
+        counted=True,
+    )
+    card = comparison_card(comparison, hostile_critique(), f"new {HOSTILE}")
+    assert "<img" not in card and "old &lt;img" in card and "new &lt;img" in card
+    assert card.count('<td class="coach-up">+1.0</td>') == 5  # four dimensions and the overall
+    assert "this attempt, <b>3.2/5</b>" in card and card.index("old &lt;img") < card.index("new &lt;img")
+    worse = comparison.model_copy(update={"overall": 1.9, "counted": False})
+    assert "the earlier attempt, <b>2.2/5</b>" in comparison_card(worse, hostile_critique(), "x")
+    ungraded = comparison.model_copy(update={"scores": None, "overall": None, "counted": False})
+    assert "No score for this attempt" in comparison_card(ungraded, hostile_critique(), "x")
+    notes = notices_html([f"late {HOSTILE}", "notice <img src=x onerror=alert(1)>"], hostile_critique())
+    assert notes.count("coach-notice") == 1 and "<img" not in notes  # the critique's own notice is on its card

@@ -19,7 +19,7 @@ import pytest
 from bot.config import PROJECT_ROOT, Settings
 from bot.critic.model import Citation, Critique
 from bot.interview.service import InterviewService
-from bot.interview.state import Summary, SummaryGap
+from bot.interview.state import InterviewPlan, Summary, SummaryGap
 from bot.web.render import critique_card, gaps_markdown
 from bot.web.reports import REPORT_KEYS, json_report, markdown_report, progress_frame, score_chart
 
@@ -264,8 +264,9 @@ def test_llm_replies_stream_into_the_chat() -> None:
     texts = [messages[-1]["content"] for messages in partial]
     assert len(texts[0]) < len(texts[-1]) and texts[-1].strip().startswith("Scripted interviewer")
     assert partial[0][-2]["role"] == "user"  # the candidate's answer shows before the reply streams in
-    final = updates[-1]
-    assert "coach-card" in final[tab.card]  # then the critique card
+    final = updates[-1][tab.chat]  # then the critique card, in the chat right after the answer
+    card = next(i for i, m in enumerate(final) if "metadata" in m)
+    assert "coach-card" in final[card]["content"] and final[card - 1]["role"] == "user"
 
 
 def test_guides_tab_shows_when_each_guide_was_reviewed_and_its_sources() -> None:
@@ -400,3 +401,44 @@ def test_an_empty_answer_is_pointed_out_once(monkeypatch: pytest.MonkeyPatch) ->
     out = tab.on_answer(started.session_id, "   \n ")
     assert shown == [interview_tab.EMPTY_ANSWER] and out[tab.page.banner] == ""  # a toast, not a toast and a banner
     assert service.store.turns(started.session_id) == []  # nothing was sent
+
+
+def cards(chat: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The critique cards in a chat (collapsible messages with a title)."""
+    return [m for m in chat if "metadata" in m]
+
+
+@WARNINGS
+def test_every_critique_card_stays_in_the_chat_and_comes_back_after_a_refresh() -> None:
+    from bot.web.app import CoachApp
+
+    tab = CoachApp(InterviewService()).interview
+    sid = tab.on_start("feature", "healthcare", "pm", 2, 2, 0, "", fake_request())[tab.page.session]
+    first = tab.on_answer(sid, "I would ship it and see how it goes.")[tab.chat]
+    assert len(cards(first)) == 1 and "status" not in cards(first)[0]["metadata"]  # the newest card is open
+    second = tab.on_answer(sid, ANSWER)[tab.chat]
+    shown = cards(second)
+    assert len(shown) == 2 and shown[0]["metadata"]["status"] == "done" and "status" not in shown[1]["metadata"]
+    assert shown[0]["metadata"]["title"].startswith("Question 1: feedback on your answer")
+    for card in shown:  # each card right after the answer it is about, with the whole critique
+        at = second.index(card)
+        assert second[at - 1]["role"] == "user" and "coach-card" in card["content"] and "Strengths" in card["content"]
+    assert not any("See the critique card" in str(m["content"]) for m in second)  # the card replaces its stand-in
+    assert tab.on_load(fake_request(session=sid))[tab.chat] == second  # a refresh or resume link: all of them
+    assert tab.on_chat_cleared(sid)[tab.chat] == second
+
+
+def test_held_back_feedback_stays_held_back_on_every_card() -> None:
+    from bot.interview.service import HELD_BACK
+    from bot.web.app import CoachApp
+
+    service = InterviewService()
+    tab = CoachApp(service).interview
+    plan = InterviewPlan(role="feature", questions=2, closes_at=time.time() + 3600, hold_feedback=True)
+    sid = service.start(plan=plan).session_id
+    service.submit(sid, "I would ship it and see how it goes.")
+    service.submit(sid, ANSWER)
+    chat = tab.on_chat_cleared(sid)[tab.chat]
+    assert len(cards(chat)) == 2
+    for card in cards(chat):
+        assert "<h4>Gaps</h4>" not in card["content"] and HELD_BACK in card["content"]

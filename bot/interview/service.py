@@ -24,6 +24,7 @@ from bot.critic.critic import Critic
 from bot.critic.guard import screen
 from bot.critic.model import Citation, Critique
 from bot.errors import CoachError
+from bot.interview.retry import Retries, retry_open, retry_target
 from bot.interview.state import ENDED, InterviewPlan, InterviewState, Message, Summary
 from bot.llm.chat import LLM, Usage, make_chat_model
 from bot.retrieval.search import retrieve
@@ -44,9 +45,9 @@ DUPLICATE_S = 15.0  # an identical answer within this many seconds is a double s
 HELD_BACK = "Your coach shows the gaps and the stronger-answer outline once you finish the interview."
 
 
-def shown_critique(state: InterviewState) -> Critique | None:
-    """The latest critique as the candidate may see it now: without gaps and outline while a coach holds them back."""
-    critique = state.last_critique
+def shown_critique(state: InterviewState, critique: Critique | None = None) -> Critique | None:
+    """A critique (the latest by default) as the candidate may see it now: no gaps or outline while held back."""
+    critique = critique or state.last_critique
     if critique is None or not state.hold_feedback or state.done:
         return critique
     return critique.model_copy(
@@ -68,6 +69,7 @@ class TurnResult(BaseModel):
     total: int = 0
     time_limit_s: int | None = None
     deadline: float | None = None  # epoch seconds when the answer to `prompt` is due, if it is timed
+    can_try_again: bool = False  # the question just critiqued may be answered again (see bot.interview.retry)
 
     @classmethod
     def of(cls, state: InterviewState) -> TurnResult:
@@ -83,6 +85,7 @@ class TurnResult(BaseModel):
             total=state.total,
             time_limit_s=state.time_limit_s,
             deadline=None if state.done else state.answer_deadline(),
+            can_try_again=retry_target(state) is not None and not retry_open(state),
         )
 
 
@@ -97,6 +100,7 @@ class InterviewService:
         model = chat_model if chat_model is not None else make_chat_model(self.settings, temperature=0.0)
         self.llm = LLM(model, self.settings) if model is not None else None
         self.critic = Critic(self.settings, self.llm)
+        self.retries = Retries(self.critic, self.store, self.rubric, self.bank)
         self._graph: Any = None  # a CompiledStateGraph
         self._graph_guard = threading.Lock()
         self._stripes = [threading.Lock() for _ in range(LOCK_STRIPES)]
@@ -307,6 +311,8 @@ class InterviewService:
                 # the same answer again within seconds (double click, resend): nothing new is recorded
                 already = TurnResult.of(state)
                 return already.model_copy(update={"messages": [], "notices": ["That answer was already received."]})
+            if retry_open(state) and (update := self.retries.take(state, screened.text, time.time())) is not None:
+                return self._checkpoint(session_id, state, update)
             try:
                 out = self._run(session_id, {"input": screened.text}, on_token, prior=state)
             except OperationalError as exc:  # locked or unreachable past its timeout: the checkpoint did not move,
@@ -324,6 +330,17 @@ class InterviewService:
             if screened.truncated:
                 out.notices.append(f"The answer was over {self.settings.answer_token_limit} tokens and was truncated.")
             return out
+
+    def try_again(self, session_id: str) -> TurnResult:
+        """Put the question the latest critique was on again, for a new attempt (see `bot.interview.retry`)."""
+        with self._lock(session_id):
+            state = self.state(session_id)
+            return self._checkpoint(session_id, state, self.retries.open(state, time.time()))
+
+    def _checkpoint(self, session_id: str, state: InterviewState, update: dict[str, Any]) -> TurnResult:
+        """Checkpoint a change made beside the graph (a try again) and describe it as a turn."""
+        self.graph.update_state(self._config(session_id), update)
+        return TurnResult.of(state.model_copy(update=update))
 
     def end(self, session_id: str) -> TurnResult:
         """End the session now and return the summary."""

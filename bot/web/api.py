@@ -14,7 +14,7 @@ EMPTY_ANSWER = "the answer is empty; type an answer, or send hint, skip or end"
 
 
 class InterviewApi:
-    """The interview as three API calls for scripts and other front ends (gradio_client)."""
+    """The interview as API calls for scripts and other front ends (gradio_client)."""
 
     def __init__(self, service: InterviewService) -> None:
         self.service = service
@@ -24,6 +24,7 @@ class InterviewApi:
         gr.api(self.start_interview, api_name="start_interview")
         gr.api(self.submit_answer, api_name="submit_answer")
         gr.api(self.end_interview, api_name="end_interview")
+        gr.api(self.try_again, api_name="try_again")
 
     @api_errors
     def start_interview(self, role: str, domain: str, background: str, questions: int) -> dict[str, Any]:
@@ -38,6 +39,14 @@ class InterviewApi:
             return {"error": EMPTY_ANSWER}
         result = self.service.submit(session_id, answer)
         return {**result.model_dump(), "next": None if result.done else result.prompt}
+
+    @api_errors
+    def try_again(self, session_id: str) -> dict[str, Any]:
+        """Put the question just critiqued again (when can_try_again); the next submit_answer is the new attempt.
+
+        The better attempt counts; "skip" goes back without one.
+        """
+        return self.service.try_again(session_id).model_dump()
 
     @api_errors
     def end_interview(self, session_id: str) -> dict[str, Any]:

@@ -13,16 +13,18 @@ import gradio as gr
 from bot.content.vocabulary import DOMAINS
 from bot.errors import CoachError
 from bot.interview.policy import HINT_PENALTY
-from bot.interview.service import InterviewService, TurnResult, shown_critique
-from bot.interview.state import InterviewPlan, Summary
+from bot.interview.service import InterviewService, TurnResult
+from bot.interview.state import InterviewPlan, InterviewState, Summary
 from bot.web import render
 from bot.web.assignment_panel import AssignmentPanel
+from bot.web.chat_history import chat_view, notices_html
 from bot.web.errors import guarded
-from bot.web.page import Page
+from bot.web.page import Page, wrap_enclosing_tabs
 from bot.web.page_js import PAGE_JS
 from bot.web.reports import score_chart, write_session_reports
 from bot.web.request_info import query_params, resume_link
 from bot.web.streaming import stream_submit
+from bot.web.try_again import TryAgain
 
 Outputs = dict[Any, Any]
 ROLE_CHOICES = [
@@ -54,6 +56,7 @@ class InterviewTab:
         self.figures = figures
         self.error_output = page.banner
         self.assignment = AssignmentPanel(service, self)
+        self.try_again = TryAgain(service, page.banner, self.show_turn)
         self._expiring: set[tuple[str, float]] = set()  # (session, deadline) already auto-submitted
         self._expiring_lock = threading.Lock()
 
@@ -66,6 +69,7 @@ class InterviewTab:
 
     def build(self) -> None:
         """Lay out the tab (call inside gr.Tabs)."""
+        wrap_enclosing_tabs()  # every tab in view on a phone, none behind "..."
         with gr.Tab("Interview"):
             gr.Markdown(render.figures_markdown(self.figures, short=True))
             self.link = gr.Markdown("", elem_id="resume-link")
@@ -91,7 +95,8 @@ class InterviewTab:
     def _build_live(self) -> None:
         self.progress = gr.Markdown("")
         self.countdown = gr.Markdown("", elem_id="countdown")
-        self.chat = gr.Chatbot(label="Interview", height=460, elem_id="chat")
+        self.chat = gr.Chatbot(label="Interview", height="70vh", min_height=420, elem_id="chat")
+        self.notices = gr.HTML("", elem_id="turn-notices")  # what the turn said beside its critique card
         self.answer = gr.Textbox(
             lines=5,
             max_lines=20,
@@ -99,8 +104,9 @@ class InterviewTab:
             elem_id="answer",
             placeholder="Enter submits; Shift+Enter adds a new line (on a phone: Enter adds a line, Submit sends).",
         )
-        with gr.Row():
+        with gr.Row(elem_id="answer-buttons"):
             self.submit_btn = gr.Button("Submit", variant="primary", elem_id="submit-btn")
+            self.try_again.build()
             self.hint_btn = gr.Button(f"Hint (costs {HINT_PENALTY:g} on this question)", elem_id="hint-btn")
             self.skip_btn = gr.Button("Skip", elem_id="skip-btn")
             self.end_btn = gr.Button("End interview", variant="stop", elem_id="end-btn")
@@ -108,7 +114,6 @@ class InterviewTab:
             gr.Markdown("End the interview now? Unanswered questions count as skipped.")
             self.end_yes = gr.Button("Yes, end it", variant="stop", elem_id="end-yes")
             self.end_no = gr.Button("Keep going", elem_id="end-no")
-        self.card = gr.HTML("", elem_id="critique-card")
 
     def _build_finished(self) -> None:
         self.summary = gr.Markdown("", elem_id="summary")
@@ -126,9 +131,9 @@ class InterviewTab:
         """What every turn handler may update."""
         p = self.page
         return [
-            *(p.banner, p.session, self.chat, self.answer, self.card, self.progress, self.setup, self.live),
+            *(p.banner, p.session, self.chat, self.answer, self.notices, self.progress, self.setup, self.live),
             *(self.finished, self.summary, self.chart, self.gaps, self.md_download, self.json_download),
-            *(self.deadline, self.timer, self.countdown),
+            *(self.deadline, self.timer, self.countdown, self.try_again.button),
         ]
 
     @property
@@ -139,7 +144,7 @@ class InterviewTab:
     @property
     def buttons(self) -> list[gr.Button]:
         """The answer buttons, locked while a turn runs."""
-        return [self.submit_btn, self.hint_btn, self.skip_btn, self.end_btn]
+        return [self.submit_btn, self.hint_btn, self.skip_btn, self.end_btn, self.try_again.button]
 
     # -- wiring -----------------------------------------------------------------------------------------------
 
@@ -161,6 +166,7 @@ class InterviewTab:
         self.end_yes.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
         self.chat.clear(self.on_chat_cleared, session, self.chat, **fast)  # the trash icon: put the chat back
         for button, handler in (
+            (self.try_again.button, self.try_again.on_try_again),
             (self.hint_btn, self.on_hint),
             (self.skip_btn, self.on_skip),
             (self.end_yes, self.on_end),
@@ -171,9 +177,8 @@ class InterviewTab:
         self.timer.tick(
             self.on_tick, [session, answer, self.deadline], self.turn_outputs, show_progress="hidden", **private
         )
-        self.again_btn.click(
-            self.on_new_interview, None, [self.setup, self.live, self.finished, session, self.card, self.link], **fast
-        )
+        fresh = [self.setup, self.live, self.finished, session, self.notices, self.link]
+        self.again_btn.click(self.on_new_interview, None, fresh, **fast)
         demo.load(None, None, None, js=PAGE_JS, **private)
         demo.load(self.on_load, None, self.start_outputs, **private)
         self.assignment.wire(demo)
@@ -199,16 +204,14 @@ class InterviewTab:
         out: Outputs = {
             self.page.banner: "",
             self.page.session: session_id,
-            self.chat: render.chat_messages(state.transcript),
+            self.chat: self.chat_view(state),
             self.setup: gr.Column(visible=False),
             self.live: gr.Column(visible=not done),
             self.finished: gr.Column(visible=done),
             self.progress: render.progress_line(len(state.asked), state.total),
         }
-        if result is not None:
-            out[self.card] = render.critique_card(result.critique, result.notices)
-        elif state.last_critique is not None:  # a resumed session shows the critique it last saw
-            out[self.card] = render.critique_card(shown_critique(state), [])
+        out[self.notices] = notices_html(result.notices, result.critique) if result is not None else ""
+        out[self.try_again.button] = self.try_again.shown(state)
         out.update(self._clock(result if not done else None))
         if done:
             summary = state.summary or Summary()
@@ -217,6 +220,10 @@ class InterviewTab:
             out[self.gaps] = render.gaps_markdown(summary, self.service.settings.guides_dir)
             out[self.md_download], out[self.json_download] = write_session_reports(state)
         return out
+
+    def chat_view(self, state: InterviewState) -> list[dict[str, Any]]:
+        """The chat with every critique card (from the stored turns), the latest open."""
+        return chat_view(state, self.service.store.turns(state.session_id))
 
     def _clock(self, result: TurnResult | None) -> Outputs:
         """The countdown for a timed answer, from the deadline the server set; off when untimed or done."""
@@ -279,7 +286,7 @@ class InterviewTab:
             yield self.on_answer(session_id, text)
             return
         try:
-            shown = [*render.chat_messages(self.service.view(session_id).transcript), render.user_message(text)]
+            shown = [*self.chat_view(self.service.view(session_id)), render.user_message(text)]
         except CoachError as exc:
             yield {self.page.banner: render.error_line(str(exc))}
             return
@@ -321,7 +328,7 @@ class InterviewTab:
     @guarded
     def on_chat_cleared(self, session_id: str) -> Outputs:
         """The chat's clear icon empties only the view: show the interview's transcript again (nothing is lost)."""
-        return {self.chat: render.chat_messages(self.service.view(session_id).transcript) if session_id else []}
+        return {self.chat: self.chat_view(self.service.view(session_id)) if session_id else []}
 
     @guarded
     def on_tick(self, session_id: str, text: str, due: float) -> Any:
@@ -348,7 +355,7 @@ class InterviewTab:
             self.live: gr.Column(visible=False),
             self.finished: gr.Column(visible=False),
             self.page.session: "",
-            self.card: "",
+            self.notices: "",
             self.link: "",
         }
 

@@ -1,10 +1,13 @@
-"""What every tab shares: the banner at the top of the page, and the session and candidate kept in state."""
+"""What every tab shares: the banner at the top of the page, the session and candidate kept in state, the page CSS."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio.context import Context
+
+from bot.web.styles import PAGE_CSS
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,18 @@ class Page:
 
     @classmethod
     def build(cls) -> Page:
-        """The states, the page title and the banner."""
+        """The states, the page title, the page's own CSS (added to the document head) and the banner."""
         session, candidate = gr.State(""), gr.State("")
         gr.Markdown("# AI PM mock-interview coach")
+        gr.HTML("", head=f"<style>{PAGE_CSS}</style>", visible="hidden", elem_id="page-style")
         return cls(banner=gr.Markdown(""), session=session, candidate=candidate)
+
+
+def wrap_enclosing_tabs() -> None:
+    """Let the gr.Tabs being built wrap its tab names onto a second row (call inside it).
+
+    Gradio's default hides the tabs that do not fit into a "..." menu: on a phone that is most of them.
+    """
+    tabs = Context.block
+    if isinstance(tabs, gr.Tabs):
+        tabs.overflow_behavior = "wrap"

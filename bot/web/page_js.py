@@ -10,6 +10,9 @@ from __future__ import annotations
 #
 # What is typed in the answer box is kept in this browser (localStorage, per interview) every second and put back
 # after a reload; it is removed once the box is emptied by a sent answer.
+#
+# After a turn sent from this page, the newest critique card is scrolled into view: on a phone the page scrolls
+# (the card sits under the answer it is about, above the answer box); on a wide screen the chat scrolls itself.
 PAGE_JS = """() => {
   const touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   const onKey = (e) => {
@@ -19,6 +22,24 @@ PAGE_JS = """() => {
     if (e.shiftKey) return;
     e.preventDefault();
     if (e.type === "keydown") document.querySelector("#submit-btn")?.click();
+  };
+  let sent = false, cards = -1;
+  const sending = (e) => {
+    if (e.target.closest && e.target.closest("#submit-btn, #try-again-btn, #hint-btn, #skip-btn")) sent = true;
+  };
+  window.addEventListener("click", sending, true);
+  const showNewCard = () => {
+    const shown = document.querySelectorAll("#chat .thought-group");
+    if (sent && cards >= 0 && shown.length > cards) {
+      sent = false;
+      const card = shown[shown.length - 1], wrap = card.closest(".bubble-wrap");
+      if (wrap && wrap.scrollHeight > wrap.clientHeight + 1) {  // the chat scrolls: move it, not the page
+        wrap.scrollTop += card.getBoundingClientRect().top - wrap.getBoundingClientRect().top;
+      } else {
+        card.scrollIntoView({ block: "start" });
+      }
+    }
+    cards = shown.length;
   };
   window.addEventListener("keydown", onKey, true);
   window.addEventListener("keypress", onKey, true);
@@ -53,4 +74,5 @@ PAGE_JS = """() => {
     else localStorage.removeItem(key);
   };
   setInterval(() => { followLink(); keepDraft(); }, 1000);
+  setInterval(showNewCard, 300);
 }"""
