@@ -15,12 +15,14 @@ from bot.coaching.attempts import start_attempt
 from bot.content.vocabulary import label
 from bot.interview.service import InterviewService
 from bot.interview.state import InterviewState
+from bot.web.pdf import MISSING, NOTE, markdown_to_pdf
 from bot.web.report_text import prose
 from bot.web.reports import (
     REPORT_KEYS,
     full_transcript_markdown,
     json_report,
     markdown_report,
+    write_session_pdf,
     write_session_reports,
 )
 from bot.web.session_record import coach_reviews, question_records
@@ -199,3 +201,58 @@ def test_held_back_feedback_stays_out_of_an_unfinished_report() -> None:
     document = json.loads(json_report(state))
     assert document["last_critique"] is None
     assert document["questions"][0]["answers"][0]["critique"]["gaps"] == []
+
+
+def pdf_text(path: Path) -> str:
+    """Every page's text without its footer and with all whitespace removed (lines break wherever they fit)."""
+    from pypdf import PdfReader
+
+    pages = [re.sub(r"\n[^\n]* · page \d+\s*$", "", page.extract_text()) for page in PdfReader(str(path)).pages]
+    return re.sub(r"\s+", "", "".join(pages))
+
+
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_the_pdf_report_holds_the_answers_and_the_critiques(finished) -> None:
+    service, sid = finished
+    state = service.view(sid)
+    path = Path(write_session_pdf(state))
+    assert path.suffix == ".pdf" and sid not in str(path) and path.read_bytes().startswith(b"%PDF-")
+    text = pdf_text(path)
+    answer = next(m.content for m in state.transcript if m.role == "user" and m.kind == "answer")
+    assert squeezed(answer[-300:]) in text  # the candidate's answer, as typed
+    strength = next(s for c in critiques(state) for s in c.strengths)
+    assert squeezed(strength) in text  # a strength, with the span it quotes
+    assert squeezed("<script>alert(1)</script>") in text  # hostile text printed, not interpreted
+    assert b"/URI" not in path.read_bytes()  # no link of the candidate's became a live one
+
+
+@pytest.mark.without_index
+@pytest.mark.parametrize(
+    ("written", "printed"),
+    [
+        ("Café, naïve, São Paulo, Ærø, Łódź", "Café, naïve, São Paulo, Ærø, Łódź"),
+        ("Привет, как дела? Γειά σου", "Привет, как дела? Γειά σου"),
+        ("我会先定义成功指标", MISSING * 9),  # no CJK glyphs in the font: visibly degraded, not dropped
+    ],
+)
+def test_the_pdf_prints_any_script_or_says_what_it_cannot(tmp_path: Path, written: str, printed: str) -> None:
+    path = markdown_to_pdf(f"# Report\n\n> {written}\n", tmp_path / "report.pdf", "Report")
+    text = pdf_text(path)
+    assert squeezed(printed) in text
+    assert (squeezed(NOTE) in text) == (MISSING in printed)  # the note appears exactly when something was degraded
+
+
+@pytest.mark.without_index
+def test_the_pdf_survives_emoji_arabic_huge_and_hostile_markdown(tmp_path: Path) -> None:
+    written = "مرحبا بالعالم 🦄 ✓ " + "x" * 3000 + "\n\n" + HOSTILE + "\n\n" + ("A long answer line. " * 4000)
+    path = markdown_to_pdf(written, tmp_path / "big.pdf", "Big")
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    assert len(reader.pages) > 5
+    text = pdf_text(path)
+    assert MISSING in text and squeezed(NOTE) in text  # the unicorn has no glyph
+    assert "✓" in text and "<script>" in text and b"/URI" not in path.read_bytes()

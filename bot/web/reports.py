@@ -1,4 +1,4 @@
-"""Files and chart frames the app hands out: the session report (Markdown, JSON), exports, and score frames."""
+"""Files and chart frames the app hands out: the session report (Markdown, JSON, PDF), exports, and score frames."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from bot.content.vocabulary import label
 from bot.interview.state import InterviewState
 from bot.storage.models import CoachAccount, public_attempt_id
 from bot.storage.store import Store
-from bot.web.report_markdown import heading_lines, question_lines, summary_lines
+from bot.web.pdf import markdown_to_pdf
+from bot.web.report_markdown import TITLE, heading_lines, question_lines, summary_lines
 from bot.web.session_record import QuestionRecord, TurnViews, adjusted_scores, question_records
 
 # What the JSON report holds, in this order (the rest of the state is the interviewer's bookkeeping). Never the
@@ -131,6 +132,12 @@ def write_session_reports(state: InterviewState, reviews: TurnViews | None = Non
     md.write_text(markdown_report(state, reviews), encoding="utf-8")
     js.write_text(json_report(state, reviews), encoding="utf-8")
     return str(md), str(js)
+
+
+def write_session_pdf(state: InterviewState, reviews: TurnViews | None = None) -> str:
+    """Write the report as a PDF (the Markdown report, typeset) into a fresh temp folder and return its path."""
+    folder, stem = _report_folder(state)
+    return str(markdown_to_pdf(markdown_report(state, reviews), folder / f"{stem}.pdf", TITLE))
 
 
 def write_assignment_exports(store: Store, coach: CoachAccount, assignment_id: int) -> tuple[str, str, str]:
