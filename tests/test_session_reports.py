@@ -256,3 +256,16 @@ def test_the_pdf_survives_emoji_arabic_huge_and_hostile_markdown(tmp_path: Path)
     text = pdf_text(path)
     assert MISSING in text and squeezed(NOTE) in text  # the unicorn has no glyph
     assert "✓" in text and "<script>" in text and b"/URI" not in path.read_bytes()
+
+
+def test_a_try_again_shows_as_a_new_attempt_with_its_verdict() -> None:
+    service = InterviewService()
+    sid = service.start("feature", questions=2).session_id
+    service.submit(sid, "I would ship it and see how it goes.")
+    service.try_again(sid)
+    attempt = on_topic(service, sid)
+    service.submit(sid, attempt)
+    verdict = next(m.content for m in service.view(sid).transcript if m.kind == "retry_critique")
+    text = full_transcript_markdown(service.view(sid))
+    assert f"**Your new attempt (try again):**\n\n> {prose(attempt)}" in text
+    assert prose(verdict) in text and text.count("### Question 1:") == 1

@@ -53,7 +53,10 @@ def _answer_lines(answer: AnswerRecord) -> list[str]:
     """One answer: the follow-up it answers, the answer as a quote, and its critique."""
     follow_up = answer.kind == "follow_up"
     lines = [f"**Follow-up asked:** {prose(answer.asked)}", ""] if follow_up and answer.asked else []
-    lines += [f"**Your {'follow-up ' if follow_up else ''}answer:**", "", quote_block(answer.text), ""]
+    said = {"follow_up": "Your follow-up answer", "retry": "Your new attempt (try again)"}.get(
+        answer.kind, "Your answer"
+    )
+    lines += [f"**{said}:**", "", quote_block(answer.text), ""]
     if answer.critique is not None:
         lines += _critique_lines(answer.critique, follow_up)
     elif answer.feedback:

@@ -16,12 +16,13 @@ from bot.coaching.attempt_scores import attempt_scores, question_scores
 from bot.coaching.reports import candidate_results
 from bot.critic.model import Critique
 from bot.errors import CoachError
+from bot.interview.retry import RETRY_ANSWER, RETRY_CRITIQUE
 from bot.interview.state import SKIPPED, InterviewState, Message, QuestionResult
 from bot.storage.models import InterviewSession
 from bot.storage.store import Store
 
 TurnViews = Sequence[Mapping[str, Any]]  # an attempt's turns with their reviews, as bot.coaching.reports gives them
-ANSWER_KINDS = ("answer", "follow_up")
+ANSWER_KINDS = ("answer", "follow_up", RETRY_ANSWER)  # what the critic grades (a try again included)
 
 
 @dataclass
@@ -38,7 +39,7 @@ class CoachComment:
 class AnswerRecord:
     """One answer (the main one or a follow-up's), what was asked for it, and how it was judged."""
 
-    kind: str  # "answer" or "follow_up"
+    kind: str  # "answer", "follow_up" or "retry" (a try again at the question)
     text: str
     asked: str | None = None  # the follow-up's wording, for a follow-up answer
     critique: Critique | None = None
@@ -111,7 +112,7 @@ def _record_message(record: QuestionRecord, message: Message, held: bool) -> Non
         record.hints.append(message.content.split("): ", 1)[-1])
     elif message.kind == "follow_up":
         record.open_follow_up = _follow_up_asked(message.content)
-    elif message.kind == "critique" and last is not None:
+    elif message.kind in ("critique", RETRY_CRITIQUE) and last is not None:
         last.critique, last.feedback = _shown(message.critique, held), message.content
     elif message.kind == "notice" and message.content == SKIPPED:
         record.follow_up_skipped = record.open_follow_up is not None
