@@ -63,15 +63,14 @@ def by_id(out: dict[Any, Any]) -> dict[str, Any]:
 
 
 def state_of(out: dict[Any, Any]) -> Any:
-    """The value written to the (only) gr.State among the outputs."""
-    (value,) = [v for k, v in out.items() if isinstance(k, gr.State)]
-    return value
+    """The coach id written to state: the first gr.State among the outputs (the board's stamp comes later)."""
+    return next(v for k, v in out.items() if isinstance(k, gr.State))
 
 
 def sign_in(app: App, email: str, password: str = PASSWORD) -> int:
     """Sign in through the handler; returns the coach id kept in state."""
     out = app.coach.on_sign_in(email, password, fake_request())
-    return int(state_of(out))
+    return int(out[app.coach.coach_id])
 
 
 def create(app: App, cid: int, title: str = "Week 3", **over: Any) -> dict[str, Any]:
@@ -262,6 +261,37 @@ def test_the_created_line_stays_and_refresh_updates_the_attempt_counts(app: App)
     refreshed = app.coach.on_refresh(cid, mine["id"])
     labels = [label for label, value in refreshed[app.coach.pick].choices if value == mine["id"]]
     assert labels and "1 attempt(s)" in labels[0], labels
+
+
+def test_the_board_refreshes_itself_only_when_something_changed(app: App) -> None:
+    coach = app.coach
+    signed = coach.on_sign_in(f"lead@{app.domain}", PASSWORD, fake_request())
+    assert signed[coach.refresh_timer].active and signed[coach.stamp] is None  # the timer runs while signed in
+    cid = int(signed[coach.coach_id])
+    assert coach.on_tick(None, None, None, None) == gr.skip()  # signed out: nothing to do
+    made = create(app, cid, title="Ticking")
+    asg = made["asg-pick"].value
+    first = coach.on_tick(cid, asg, None, None)  # no stamp yet: the whole board is drawn
+    stamp = first[coach.stamp]
+    assert "No attempts yet" in first[coach.table] and "0 attempt(s)" in str(first[coach.pick].choices)
+    assert coach.on_tick(cid, asg, None, stamp) == gr.skip()  # nothing changed: nothing is sent
+
+    code = made["asg-share"].split("=", 1)[1]
+    started = app.panel.on_start(code, "Grace <b>H</b>", "", "cand-tick", fake_request())
+    after = coach.on_tick(cid, asg, None, stamp)
+    labels = [label for label, value in after[coach.pick].choices if value == asg]
+    assert labels and "1 attempt(s)" in labels[0], labels
+    assert "Grace &lt;b&gt;H&lt;/b&gt;" in after[coach.table] and after[coach.attempt].choices
+    # the choices are sent, not a value: what the coach picked stays picked (and the transcript is left alone)
+    assert "value" not in after[coach.attempt].constructor_args and coach.transcript not in after
+    assert coach.on_tick(cid, asg, None, after[coach.stamp]) == gr.skip()
+
+    attempt_id = after[coach.attempt].choices[0][1]
+    app.service.submit(state_of_session(app, started), ANSWER)  # an answer (and its grade) in the open attempt
+    graded = coach.on_tick(cid, asg, attempt_id, after[coach.stamp])
+    assert ANSWER[4:40] in graded[coach.transcript] and graded[coach.turn].choices  # the viewed attempt is redrawn
+    assert "value" not in graded[coach.turn].constructor_args  # ...without moving the coach's picked answer
+    assert not coach.on_sign_out()[coach.refresh_timer].active
 
 
 def test_the_form_sets_an_attempt_limit_and_held_back_feedback(app: App) -> None:

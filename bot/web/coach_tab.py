@@ -1,4 +1,4 @@
-"""The Coach tab: sign-in (email or Hugging Face), new assignments, the dashboard, reviews and exports."""
+"""The Coach tab: sign-in (email or Hugging Face) and new assignments; the dashboard is `CoachDashboard`'s."""
 
 from __future__ import annotations
 
@@ -9,27 +9,22 @@ from typing import Any
 import gradio as gr
 
 from bot.coaching import accounts, devices
-from bot.coaching import reports as coach_reports
 from bot.coaching.assignments import MAX_ATTEMPTS, create_assignment, create_drill_assignment, share_link
-from bot.coaching.drill_results import drill_attempts, drill_detail, is_drill_attempt
-from bot.coaching.reviews import review
-from bot.content.vocabulary import DIMENSIONS, DOMAINS, ROLES, SKILLS, label
-from bot.errors import CoachError
+from bot.content.vocabulary import DOMAINS, ROLES, SKILLS
 from bot.interview.service import InterviewService
 from bot.storage.models import CoachAccount
-from bot.web import drill_render, render
+from bot.web import render
+from bot.web.coach_dashboard import CoachDashboard, emptied
 from bot.web.coach_forms import (
     MAX_MINUTES,
     load_coach,
     parse_due,
     parse_max_attempts,
-    parse_review,
     parse_time_limit,
 )
 from bot.web.coach_sign_in import hf_account, hf_sign_in_available
 from bot.web.errors import guarded
 from bot.web.question_form import QuestionForm
-from bot.web.reports import cohort_frame, write_assignment_exports
 from bot.web.request_info import base_url, client_key
 
 log = logging.getLogger(__name__)
@@ -37,12 +32,7 @@ Outputs = dict[Any, Any]
 DRILL_CHOICES = [("Should we launch? (data case)", "case"), ("Be the rater", "rate")]
 
 
-def emptied() -> gr.Dropdown:
-    """A dropdown update with no choices and nothing picked."""
-    return gr.Dropdown(choices=[], value=None)
-
-
-class CoachTab:
+class CoachTab(CoachDashboard):
     """Everything a coach does; the signed-in coach's id lives in server-side state, set only by a sign-in."""
 
     def __init__(self, service: InterviewService) -> None:
@@ -71,7 +61,7 @@ class CoachTab:
                 with gr.Accordion("New assignment", open=True):
                     self._build_new_assignment()
                 with gr.Accordion("Dashboard", open=True):
-                    self._build_dashboard()
+                    self.build_dashboard()
 
     def _build_sign_in(self) -> None:
         gr.Markdown("Coaches sign in to set assignments and review candidates' attempts.")
@@ -109,44 +99,19 @@ class CoachTab:
             self.drill_btn = gr.Button("Create drill assignment", elem_id="asg-create-drill")
         self.share = gr.Textbox(label="Share link", interactive=False, buttons=["copy"], elem_id="asg-share")
 
-    def _build_dashboard(self) -> None:
-        with gr.Row():
-            self.pick = gr.Dropdown([], label="Assignment", elem_id="asg-pick")
-            self.refresh_btn = gr.Button("Refresh", size="sm")
-        self.table = gr.HTML("", elem_id="asg-attempts")
-        self.chart = gr.BarPlot(x="dimension", y="score", y_lim=[0, 5], label="Cohort mean by dimension")
-        with gr.Row():
-            self.csv_download = gr.DownloadButton("Download CSV", elem_id="asg-csv")
-            self.json_download = gr.DownloadButton("Download JSON", elem_id="asg-json")
-            self.overrides_download = gr.DownloadButton(
-                "Your overrides as calibration data (YAML)", elem_id="asg-overrides"
-            )
-        self.attempt = gr.Dropdown([], label="Attempt", elem_id="asg-attempt")
-        self.transcript = gr.HTML("", elem_id="asg-transcript")
-        with gr.Row():
-            self.turn = gr.Dropdown([], label="Answer")
-            self.dimension = gr.Dropdown(
-                [("Overall", "overall"), *((label(d), d) for d in DIMENSIONS)], value="overall", label="Dimension"
-            )
-            self.score = gr.Dropdown([("no score", 0), 1, 2, 3, 4, 5], value=0, label="Score")
-        self.comment = gr.Textbox(label="Comment for the candidate", lines=2)
-        self.review_btn = gr.Button("Save review", elem_id="asg-review")
-
     # -- wiring -----------------------------------------------------------------------------------------------
 
     def wire(self, demo: gr.Blocks) -> None:
         """Connect the handlers (and, on a Space with OAuth, the Hugging Face sign-in on page load)."""
         private: dict[str, Any] = {"api_visibility": "private"}
         session = [self.coach_id, self.status, self.signed_out, self.signed_in, self.who, self.password]
-        session += [self.due, self.pick]
-        exports = [self.csv_download, self.json_download, self.overrides_download]
-        board = [self.status, self.table, self.chart, self.attempt, *exports, self.transcript, self.turn]
+        session += [self.due, self.pick, self.refresh_timer, self.stamp]
         for trigger in (self.sign_in_btn.click, self.password.submit):
             trigger(self.on_sign_in, [self.email, self.password, self.device], [*session, self.device], **private)
         if self.hf_sign_in:
             demo.load(self.on_hf_sign_in, None, session, **private)
         cleared = [self.coach_id, self.status, self.signed_out, self.signed_in, self.who, self.pick, self.table]
-        cleared += [self.transcript, self.share, self.attempt, self.turn]
+        cleared += [self.transcript, self.share, self.attempt, self.turn, self.refresh_timer, self.stamp]
         self.sign_out_btn.click(self.on_sign_out, None, cleared, queue=False, **private)
         self.role.change(self.show_domain, self.role, self.domain, queue=False, **private)
         self.question_form.wire()
@@ -164,20 +129,9 @@ class CoachTab:
         drill_form = [self.coach_id, self.title, self.role, self.domain, self.drill_kind, self.drill_seed]
         drill_form += [self.difficulty, self.due, self.max_attempts]
         self.drill_btn.click(self.on_create_drill, drill_form, [self.status, self.share, self.pick], **private)
-        self.pick.change(self.on_pick, [self.coach_id, self.pick], board, **private)
-        self.refresh_btn.click(self.on_refresh, [self.coach_id, self.pick], [*board, self.pick], **private)
-        self.attempt.change(
-            self.on_attempt, [self.coach_id, self.attempt], [self.status, self.transcript, self.turn], **private
-        )
-        review_in = [self.coach_id, self.pick, self.attempt, self.turn, self.dimension, self.score, self.comment]
-        review_out = [self.status, self.transcript, self.table, self.chart, *exports, self.comment]
-        self.review_btn.click(self.on_review, review_in, review_out, **private)
+        self.wire_dashboard()
 
     # -- handlers -----------------------------------------------------------------------------------------------
-
-    def assignment_choices(self, coach_id: int | None) -> list[tuple[str, int]]:
-        """The signed-in coach's own assignments as dropdown choices (label, id), newest first."""
-        return render.assignment_choices(coach_reports.list_assignments(self.store, load_coach(self.store, coach_id)))
 
     def _signed(self, account: CoachAccount) -> Outputs:
         """Outputs for a fresh sign-in: the panels, the coach's assignments, a default due date."""
@@ -190,6 +144,8 @@ class CoachTab:
             self.password: "",
             self.due: (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%d %H:%M:%S"),
             self.pick: gr.Dropdown(choices=self.assignment_choices(account.id), value=None),
+            self.refresh_timer: gr.Timer(active=True),
+            self.stamp: None,
         }
 
     @guarded
@@ -225,6 +181,8 @@ class CoachTab:
             self.share: "",
             self.attempt: emptied(),
             self.turn: emptied(),
+            self.refresh_timer: gr.Timer(active=False),
+            self.stamp: None,
         }
 
     def show_domain(self, role: str) -> Any:
@@ -307,77 +265,3 @@ class CoachTab:
             self.share: share_link(base_url(request), assignment),
             self.pick: gr.Dropdown(choices=self.assignment_choices(coach_id), value=assignment.id),
         }
-
-    def _board(self, account: CoachAccount, assignment_id: int) -> tuple[Outputs, list[tuple[str, str]]]:
-        """An assignment's attempts (interviews and drills), cohort chart and exports, and its attempts as choices."""
-        rows = coach_reports.attempts(self.store, account, assignment_id)
-        drills = drill_attempts(self.store, account, assignment_id)
-        table = render.dashboard_table(rows) if rows or not drills else ""
-        csv_path, json_path, overrides_path = write_assignment_exports(self.store, account, assignment_id)
-        board = {
-            self.table: table + (drill_render.drill_attempts_html(drills) if drills else ""),
-            self.chart: cohort_frame(coach_reports.cohort_scores(self.store, account, assignment_id)),
-            self.csv_download: csv_path,
-            self.json_download: json_path,
-            self.overrides_download: overrides_path,
-        }
-        drill_choices = [(f"{d['candidate_name']} · drill · {str(d['started'])[:16]}", d["drill_id"]) for d in drills]
-        return board, render.attempt_choices(rows) + drill_choices
-
-    @guarded
-    def on_pick(self, coach_id: int | None, assignment_id: int | None) -> Outputs:
-        """Show the picked assignment's attempts, cohort chart and exports."""
-        if not assignment_id:
-            return {self.table: "", self.transcript: "", self.attempt: emptied()}
-        board, attempts = self._board(load_coach(self.store, coach_id), int(assignment_id))
-        return {  # the status line is left alone: it may say what was just created
-            **board,
-            self.attempt: gr.Dropdown(choices=attempts, value=None),
-            self.transcript: "",
-            self.turn: emptied(),
-        }
-
-    @guarded
-    def on_refresh(self, coach_id: int | None, assignment_id: int | None) -> Outputs:
-        """Refresh: the assignment list (with its attempt counts) and the picked assignment's board."""
-        return {
-            **self.on_pick(coach_id, assignment_id),
-            self.pick: gr.Dropdown(choices=self.assignment_choices(coach_id)),
-        }
-
-    def _transcript(self, account: CoachAccount, attempt_id: str | None) -> tuple[str, list[tuple[str, int]]]:
-        """An attempt's transcript (escaped HTML) and its turns as review choices."""
-        if not attempt_id:
-            return "", []
-        if is_drill_attempt(str(attempt_id)):
-            return drill_render.drill_detail_html(drill_detail(self.store, account, str(attempt_id))), []
-        view = coach_reports.transcript(self.store, account, str(attempt_id))
-        return render.transcript_html(view, with_critique=True), render.turn_choices(view)
-
-    @guarded
-    def on_attempt(self, coach_id: int | None, attempt_id: str | None) -> Outputs:
-        """Show one attempt's transcript with critiques and reviews."""
-        page, turns = self._transcript(load_coach(self.store, coach_id), attempt_id)
-        first = turns[0][1] if turns else None
-        return {self.status: "", self.transcript: page, self.turn: gr.Dropdown(choices=turns, value=first)}
-
-    @guarded
-    def on_review(
-        self,
-        coach_id: int | None,
-        assignment_id: int | None,
-        attempt_id: str | None,
-        turn_id: int | None,
-        dimension: str,
-        score: int | None,
-        comment: str,
-    ) -> Outputs:
-        """Save a review, then refresh the transcript, the table and the exports."""
-        turn, points = parse_review(turn_id, score)
-        account = load_coach(self.store, coach_id)
-        review(self.store, account, turn, dimension, points, comment)
-        page, _ = self._transcript(account, attempt_id)
-        if not assignment_id:
-            raise CoachError("pick an assignment first")
-        board, _ = self._board(account, int(assignment_id))
-        return {**board, self.status: "Review saved.", self.transcript: page, self.comment: ""}
