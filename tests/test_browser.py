@@ -63,7 +63,7 @@ def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:
         box.type("Second paragraph.")
         assert "\nSecond paragraph." in box.input_value()
         page.locator("#submit-btn").click()
-        card = page.locator("#critique-card")
+        card = chat.locator(".coach-card").last  # the critique card, in the chat under the answer
         expect(card).to_contain_text("Feedback:", timeout=120_000)
         expect(card).to_contain_text("Scored by the offline critic")
         expect(chat).to_contain_text('<img src=x onerror="window.__pwned=1">')
@@ -74,6 +74,11 @@ def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:
         box.press("Enter")  # Enter submits
         expect(chat).to_contain_text("pause auto-send for refunds", timeout=120_000)
         expect(page.locator("#submit-btn")).to_be_enabled()
+        titles = chat.locator(".thought-group .title")
+        expect(titles).to_have_count(2)  # the first card is still there, collapsed under its title
+        expect(chat.locator(".coach-card")).to_have_count(1)
+        titles.first.click()
+        expect(chat.locator(".coach-card")).to_have_count(2)
         page.locator("#end-btn").click()
         page.locator("#end-yes").click()  # ending asks first
         expect(page.locator("#summary")).to_contain_text("Interview complete", timeout=120_000)
@@ -164,7 +169,7 @@ def test_a_refresh_or_a_new_tab_keeps_the_interview_and_the_draft(url: str) -> N
         expect(other.locator("#answer textarea")).to_have_value(draft, timeout=60_000)
 
         page.locator("#submit-btn").click()  # sent: the kept draft goes, the next reload shows an empty box
-        expect(page.locator("#critique-card")).to_contain_text("Feedback", timeout=60_000)
+        expect(page.locator("#chat .coach-card")).to_contain_text("Feedback", timeout=60_000)
         page.wait_for_timeout(1_500)
         page.reload()
         expect(page.locator("#chat")).to_contain_text(draft, timeout=60_000)
