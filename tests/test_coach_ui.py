@@ -345,6 +345,8 @@ def test_candidate_attempt_reaches_the_dashboard_escaped(app: App) -> None:
 
     rows = list(csv.DictReader(io.StringIO(Path(reviewed["asg-csv"]).read_text(encoding="utf-8"))))
     assert rows[0]["candidate_name"] == HOSTILE_NAME and rows[0]["evaluation"]
+    per_question = list(csv.DictReader(io.StringIO(Path(reviewed["asg-questions-csv"]).read_text(encoding="utf-8"))))
+    assert per_question[0]["coach_comment"] == HOSTILE_COMMENT and per_question[0]["evaluation"] == "5.0"
     document = json.loads(Path(reviewed["asg-json"]).read_text(encoding="utf-8"))
     assert document["attempts"][0]["candidate_name"] == HOSTILE_NAME
     assert document["attempts"][0]["turns"][0]["reviews"][0]["comment"] == HOSTILE_COMMENT

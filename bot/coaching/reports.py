@@ -171,7 +171,7 @@ def list_assignments(store: Store, coach: CoachAccount) -> list[dict[str, Any]]:
         return [{**_assignment_view(a, counts[a.id]), "code": a.code} for a in assignments]
 
 
-def _attempt_sessions(db: Session, assignment_id: int) -> list[InterviewSession]:
+def attempt_sessions(db: Session, assignment_id: int) -> list[InterviewSession]:
     """The sessions attempting an assignment, oldest first."""
     return list(
         db.scalars(
@@ -186,7 +186,7 @@ def attempts(store: Store, coach: CoachAccount, assignment_id: int) -> list[dict
     """One row per attempt of the coach's assignment: candidate, started, finished and scores."""
     with store.session() as db:
         owned_assignment(db, coach, assignment_id)
-        return [_attempt_row(a, attempt_turns(db, a.id)) for a in _attempt_sessions(db, assignment_id)]
+        return [_attempt_row(a, attempt_turns(db, a.id)) for a in attempt_sessions(db, assignment_id)]
 
 
 def transcript(store: Store, coach: CoachAccount, attempt_id: str) -> dict[str, Any]:
@@ -230,7 +230,10 @@ def safe_cell(value: Any) -> str:
 
 
 def export_csv(store: Store, coach: CoachAccount, assignment_id: int) -> str:
-    """The assignment's attempts as CSV, one row per attempt (interview or drill), safe to open in a spreadsheet."""
+    """The assignment's attempts as CSV, one row per attempt (interview or drill), safe to open in a spreadsheet.
+
+    Per-question rows (scores, hints, skipped, late, coach comments) are a second file: `question_rows`.
+    """
     with store.session() as db:
         is_drill = owned_assignment(db, coach, assignment_id).drill is not None
     rows = drill_attempts(store, coach, assignment_id) if is_drill else attempts(store, coach, assignment_id)
@@ -247,7 +250,7 @@ def export_json(store: Store, coach: CoachAccount, assignment_id: int) -> str:
     """The assignment, its attempts and their transcripts as JSON (no share code, no secrets)."""
     with store.session() as db:
         assignment = owned_assignment(db, coach, assignment_id)
-        sessions = _attempt_sessions(db, assignment_id)
+        sessions = attempt_sessions(db, assignment_id)
         exported = []
         for attempt in sessions:
             turns = attempt_turns(db, attempt.id)

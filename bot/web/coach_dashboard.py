@@ -19,6 +19,7 @@ from bot.errors import CoachError
 from bot.storage.models import CoachAccount
 from bot.storage.store import Store
 from bot.web import drill_render, render
+from bot.web.coach_exports import write_question_csv
 from bot.web.coach_forms import load_coach, parse_review
 from bot.web.errors import guarded
 from bot.web.reports import cohort_frame, write_assignment_exports
@@ -55,6 +56,7 @@ class CoachDashboard:
         with gr.Row():
             self.csv_download = gr.DownloadButton("Download CSV", elem_id="asg-csv")
             self.json_download = gr.DownloadButton("Download JSON", elem_id="asg-json")
+            self.questions_download = gr.DownloadButton("Per-question CSV", elem_id="asg-questions-csv")
             self.overrides_download = gr.DownloadButton(
                 "Your overrides as calibration data (YAML)", elem_id="asg-overrides"
             )
@@ -72,7 +74,7 @@ class CoachDashboard:
     def wire_dashboard(self) -> None:
         """Connect picking, refreshing (by hand and by the timer), attempts and reviews."""
         private: dict[str, Any] = {"api_visibility": "private"}
-        exports = [self.csv_download, self.json_download, self.overrides_download]
+        exports = [self.csv_download, self.json_download, self.questions_download, self.overrides_download]
         board = [self.status, self.table, self.chart, self.attempt, *exports, self.transcript, self.turn, self.stamp]
         self.pick.change(self.on_pick, [self.coach_id, self.pick], board, **private)
         self.refresh_btn.click(self.on_refresh, [self.coach_id, self.pick], [*board, self.pick], **private)
@@ -106,6 +108,9 @@ class CoachDashboard:
             self.chart: cohort_frame(coach_reports.cohort_scores(self.store, account, assignment_id)),
             self.csv_download: csv_path,
             self.json_download: json_path,
+            self.questions_download: write_question_csv(self.store, account, assignment_id)
+            if rows or not drills
+            else None,
             self.overrides_download: overrides_path,
             self.stamp: stamp,
         }
