@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from bot.content.vocabulary import ROLE_LABELS, label
 from bot.critic.guard import fence
 from bot.critic.model import Citation, Critique, Target
 from bot.critic.offline import Probe
+from bot.interview.hints import HINTS_FILE, HintBook, clarification, hint_text, load_hints
 from bot.interview.policy import HINT_PENALTY, choose_question, classify, probe_dimension, record_critique
 from bot.interview.state import ENDED, SKIPPED, InterviewState, Message, QuestionResult
 from bot.interview.summary import summarize
@@ -27,10 +27,6 @@ from bot.llm.prompts import render
 from bot.text import inert_markdown
 
 BANK_FALLBACK = "The AI interviewer is unavailable right now, so this comes from the question bank."
-CLARIFY_FALLBACK = (
-    "Good question. Where the scenario is silent, state a reasonable assumption out loud and carry on; "
-    "choosing and defending assumptions is part of what I'm listening for."
-)
 
 
 LATE_NOTICE = "This answer came in after its time limit: it is recorded, marked late, and your coach sees that."
@@ -129,6 +125,11 @@ class InterviewGraph:
 
     def __init__(self, deps: Collaborators) -> None:
         self.deps = deps
+
+    @property
+    def hint_book(self) -> HintBook:
+        """The wording of offline hints and clarifications (knowledge/hints.yaml, beside the guides)."""
+        return load_hints(self.deps.guides_dir.parent / HINTS_FILE)
 
     # -- helpers ---------------------------------------------------------------------------------------
 
@@ -337,29 +338,24 @@ class InterviewGraph:
         return {**self._say(state, SKIPPED, "notice"), "results": results, **logged}
 
     def give_hint(self, state: InterviewState) -> dict[str, Any]:
+        """A nudge on one dimension of the open question (the one a follow-up probes first), from its key points."""
         _, logged = self._log(state, "hint")
         hints = state.hints + 1
-        chunk = state.context[min(hints - 1, len(state.context) - 1)] if state.context else None
-        if chunk is None:
-            tip = self.deps.rubric.dimensions["evaluation"].probe
-        else:
-            body = chunk.text.split("\n\n", 1)[-1]
-            tip = " ".join(re.split(r"(?<=[.!?])\s+", body)[:2])
-            tip = f"From the guide *{chunk.heading}* ({chunk.topic}): {tip}"
+        probing = state.probed[-1] if state.probes and state.probed else None
+        tip = hint_text(self.hint_book, self.deps.bank, self.question(state), hints, probing)
         text = f"**Hint** (costs {HINT_PENALTY:g} points on this question): {tip}"
         return {**self._say(state, text, "hint"), "hints": hints, **logged}
 
     def clarify(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
+        """Answer a clarifying question: the model's reply, or offline the scenario's fact or the assumption to make."""
         _, logged = self._log(state, "clarify")
-        text, notices = self._phrase(
-            state,
-            config,
-            "clarify",
-            CLARIFY_FALLBACK,
-            question=state.prompt,
-            clarification=fence(state.input, "clarifying_question"),
-        )
-        return {**self._say(state, text, "clarify"), "notices": [*state.notices, *notices], **logged}
+        question = self.question(state)
+        offline = self._shown(state, question, clarification(self.hint_book, question, state.input).text)
+        asking = fence(state.input, "clarifying_question")
+        text, notices = self._phrase(state, config, "clarify", offline, question=state.prompt, clarification=asking)
+        asked = Message(role="user", content=state.input, kind="clarification")  # kept, so the chat and reports show it
+        said = self._say(state.model_copy(update={"transcript": [*state.transcript, asked]}), text, "clarify")
+        return {**said, "notices": [*state.notices, *notices], **logged}
 
     def nudge(self, state: InterviewState) -> dict[str, Any]:
         text = "I didn't catch an answer. Type your answer, or `hint`, `skip` or `end`."
