@@ -25,7 +25,7 @@ import yaml
 from sqlalchemy import func, select
 from starlette.requests import Request as StarletteRequest
 
-from bot.coaching import accounts, assignments
+from bot.coaching import accounts, assignments, reviews
 from bot.coaching.reports import list_assignments
 from bot.config import Settings
 from bot.errors import CoachError
@@ -357,6 +357,47 @@ def test_candidate_attempt_reaches_the_dashboard_escaped(app: App) -> None:
     mine = by_id(app.panel.on_results(sid))["my-results"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in mine and "<script" not in mine and "Assignment:" in mine
     assert "start or resume" in str(app.panel.on_results(""))
+
+
+@WARNINGS
+def test_the_candidate_sees_a_badge_and_a_notice_once_a_coach_reviewed(app: App) -> None:
+    cid = sign_in(app, f"lead@{app.domain}")
+    made = create(app, cid, title="Badges")
+    code = made["asg-share"].split("=", 1)[1]
+    candidate = f"cand-badge-{uuid.uuid4().hex[:6]}"
+    commented = state_of_session(app, app.panel.on_start(code, "Ada", "", candidate, fake_request()))
+    scored = state_of_session(app, app.panel.on_start(code, "Ada", "", candidate, fake_request()))
+    for sid in (commented, scored):
+        app.service.submit(sid, ANSWER)
+    history = app.ui.history
+    before = history.on_history(candidate)
+    assert [row[5] for row in before[history.table]] == ["", ""] and before[app.ui.page.banner] == ""
+    assert not before[history.comments_pick].constructor_args["visible"]
+    assert app.panel.on_load(fake_request(session=commented)) == gr.skip()  # nothing reviewed: no notice
+
+    coach = coach_forms.load_coach(app.store, cid)
+    turns = {sid: next(t.id for t in app.store.turns(sid) if t.kind == "answer") for sid in (commented, scored)}
+    reviews.review(app.store, coach, turns[commented], comment=HOSTILE_COMMENT + " [look](http://evil.test)")
+    reviews.review(app.store, coach, turns[scored], dimension="evaluation", score=4)
+    after = history.on_history(candidate)
+    assert sorted(row[5] for row in after[history.table]) == ["Reviewed", "💬 comments"]
+    assert "Your coach reviewed 2 of your attempts" in after[app.ui.page.banner]
+    assert len(after[history.comments_pick].constructor_args["choices"]) == 2
+    reviewed = after[history.reviewed]
+    page = history.on_comments(reviewed, reviewed.index(commented))[history.comments]
+    assert "&lt;script&gt;" in page and "<script" not in page and "<a " not in page  # the comment, as text
+    assert history.on_comments(reviewed, 7)[history.comments] == ""  # only what History listed
+    assert candidate not in str(after[history.comments_pick].constructor_args["choices"])
+
+    notice = by_id(app.panel.on_load(fake_request(session=commented)))["assignment-notice"]
+    assert "Your coach commented on this attempt" in notice and "My results and coach comments" in notice
+    assert "evil.test" not in notice and "<script" not in notice  # no coach text in the notice itself
+    assert (
+        "Your coach reviewed this attempt"
+        in by_id(app.panel.on_load(fake_request(session=scored)))["assignment-notice"]
+    )
+    other = history.on_history("someone-else")
+    assert other[history.table] == [] and other[history.reviewed] == []
 
 
 @WARNINGS

@@ -1,14 +1,17 @@
-"""Coach reviews: a score override or comment on one turn of an attempt of the coach's own assignment."""
+"""Coach reviews: score overrides and comments on attempts, and which sessions a coach reviewed (for the candidate)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.coaching.attempt_scores import attempt_scores, question_scores
 from bot.coaching.attempts import NOT_FOUND, owned_attempt
 from bot.content.vocabulary import DIMENSIONS
 from bot.errors import CoachError
-from bot.storage.models import CoachAccount, InterviewSession, Review, Turn
+from bot.storage.models import CoachAccount, InterviewSession, Review, Turn, as_utc
 from bot.storage.store import Store
 
 MAX_COMMENT_CHARS = 2000
@@ -57,3 +60,27 @@ def _propagate(db: Session, session_id: str) -> None:
     attempt.overall = scores["overall"]
     averages = {d: v for d, v in scores.items() if d != "overall" and v is not None}
     attempt.summary = {**(attempt.summary or {}), "overall": scores["overall"], "averages": averages}
+
+
+def review_marks(store: Store, session_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """For each of these sessions a coach reviewed: how many comments and score overrides, and when the latest was.
+
+    What a candidate's own History and session page show (a badge, a notice); no coach text, no coach identity.
+    """
+    wanted = [s for s in dict.fromkeys(session_ids) if s and len(s) <= 64]
+    marks: dict[str, dict[str, Any]] = {}
+    with store.session() as db:
+        for start in range(0, len(wanted), 500):  # SQLite allows 999 parameters per statement
+            rows = db.execute(
+                select(Turn.session_id, func.count(Review.comment), func.count(Review.score), func.max(Review.created))
+                .join(Turn, Review.turn_id == Turn.id)
+                .where(Turn.session_id.in_(wanted[start : start + 500]))
+                .group_by(Turn.session_id)
+            )
+            for session_id, comments, scores, latest in rows:
+                marks[session_id] = {
+                    "comments": int(comments),
+                    "scores": int(scores),
+                    "latest": None if latest is None else as_utc(latest).isoformat(timespec="seconds"),
+                }
+    return marks

@@ -10,10 +10,12 @@ import gradio as gr
 from bot.coaching.assignments import open_assignment
 from bot.coaching.attempts import start_attempt
 from bot.coaching.reports import candidate_results
+from bot.coaching.reviews import review_marks
 from bot.errors import CoachError
 from bot.interview.service import InterviewService
 from bot.web import render
 from bot.web.coach_forms import MAX_MINUTES
+from bot.web.coach_render import review_notice
 from bot.web.errors import guarded
 from bot.web.request_info import query_params
 
@@ -68,10 +70,16 @@ class AssignmentPanel:
 
     @guarded
     def on_load(self, request: gr.Request) -> Any:
-        """Open the assignment named in ?assignment=, or say clearly why it cannot be taken."""
+        """Open the assignment named in ?assignment=, or say clearly why it cannot be taken.
+
+        With ?session= (a resume link) instead: a notice when a coach has reviewed that session.
+        """
         params = query_params(request)
         wanted = params.get("assignment", "").strip()
-        if not wanted or params.get("session"):
+        if params.get("session"):  # a session reopened: say so when a coach reviewed it
+            mark = review_marks(self.service.store, [params["session"]]).get(params["session"])
+            return {self.notice: review_notice(mark)} if mark else gr.skip()
+        if not wanted:
             return gr.skip()  # an empty dict is not a no-op for Gradio: it fails the event
         try:
             assignment = open_assignment(self.service.store, wanted)

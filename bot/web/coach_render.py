@@ -78,7 +78,7 @@ def history_notice(marks: dict[str, dict[str, Any]]) -> str:
         return ""
     count = len(marks)
     which = "one of your attempts" if count == 1 else f"{count} of your attempts"
-    return f"💬 Your coach reviewed {which} (marked in the table). Open the session's resume link to read the comments."
+    return f"💬 Your coach reviewed {which} (marked in the table): read it under *Read your coach's comments* below."
 
 
 # -- an attempt as a document, for the coach's PDF ------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The History tab: a candidate's past sessions, their progress by dimension, and their drills."""
+"""The History tab: a candidate's past sessions (marked when a coach reviewed them), progress by dimension, drills."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ from typing import Any
 
 import gradio as gr
 
+from bot.coaching.reports import candidate_results
+from bot.coaching.reviews import review_marks
 from bot.drills.service import DrillService
 from bot.interview.service import InterviewService
 from bot.interview.summary import SCORE_DECIMALS
+from bot.web.coach_render import history_notice, review_badge
 from bot.web.drill_render import history_rows
 from bot.web.errors import guarded
 from bot.web.page import Page
+from bot.web.render import results_html
 from bot.web.reports import progress_frame
 
 NO_HISTORY = "No past sessions or drills for this candidate key yet."
@@ -43,7 +47,7 @@ class HistoryTab:
             self.candidate_box = gr.Textbox(label="Candidate key (keep it private; it is part of your resume link)")
             self.history_btn = gr.Button("Show my history")
             self.table = gr.Dataframe(
-                headers=["started (UTC)", "role", "domain", "overall", "status"], interactive=False
+                headers=["started (UTC)", "role", "domain", "overall", "status", "coach"], interactive=False
             )
             # points, not lines: a single session still shows, and each session is one column of points
             self.plot = gr.ScatterPlot(
@@ -52,26 +56,59 @@ class HistoryTab:
             self.drill_table = gr.Dataframe(
                 headers=DRILL_HEADERS, interactive=False, label="Drills (score: share of points, or the latest kappa)"
             )
+            self.reviewed = gr.State([])  # the reviewed sessions' ids, server-side; the picker holds their positions
+            self.comments_pick = gr.Dropdown(
+                [], label="Read your coach's comments", visible=False, elem_id="h-comments"
+            )
+            self.comments = gr.HTML("", elem_id="h-comments-page")
 
     def wire(self) -> None:
         """Connect the handlers."""
         outputs = [self.table, self.plot, self.drill_table, self.page.candidate, self.page.banner]
+        outputs += [self.reviewed, self.comments_pick, self.comments]
         self.history_btn.click(self.on_history, self.candidate_box, outputs, api_visibility="private")
+        self.comments_pick.change(
+            self.on_comments,
+            [self.reviewed, self.comments_pick],
+            [self.page.banner, self.comments],
+            api_visibility="private",
+        )
 
     @guarded
     def on_history(self, candidate: str) -> dict[Any, Any]:
-        """List past sessions and plot progress; list the drills beside them."""
+        """List past sessions (with a badge where a coach reviewed one) and plot progress; list the drills beside them."""
         key = (candidate or "").strip()
         items = self.service.history(key) if key else []
         drills = self.drills.history(key) if key and self.drills is not None else []
+        marks = review_marks(self.service.store, [h["session_id"] for h in items])
         rows = [
-            [h["started"][:16].replace("T", " "), h["role"], h["domain"] or "", shown_score(h["overall"]), status(h)]
+            [
+                h["started"][:16].replace("T", " "),
+                h["role"],
+                h["domain"] or "",
+                shown_score(h["overall"]),
+                status(h),
+                review_badge(marks.get(h["session_id"])),
+            ]
             for h in items
         ]
+        reviewed = [h for h in items if h["session_id"] in marks]
+        choices = [(f"{h['started'][:16].replace('T', ' ')} · {h['role']}", n) for n, h in enumerate(reviewed)]
         return {
             self.table: rows,
             self.plot: progress_frame(items),
             self.drill_table: history_rows(drills),
             self.page.candidate: candidate,
-            self.page.banner: "" if items or drills else NO_HISTORY,
+            self.page.banner: history_notice(marks) if items or drills else NO_HISTORY,
+            self.reviewed: [h["session_id"] for h in reviewed],
+            self.comments_pick: gr.Dropdown(choices=choices, value=None, visible=bool(choices)),
+            self.comments: "",
         }
+
+    @guarded
+    def on_comments(self, reviewed: list[str] | None, index: int | None) -> dict[Any, Any]:
+        """One reviewed session with its scores and the coach's comments (only sessions History just listed)."""
+        sessions = list(reviewed or [])
+        if index is None or not 0 <= int(index) < len(sessions):
+            return {self.comments: ""}
+        return {self.comments: results_html(candidate_results(self.service.store, sessions[int(index)]))}
