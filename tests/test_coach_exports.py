@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from bot.content.vocabulary import DIMENSIONS
 from bot.errors import CoachError
 from bot.interview.service import InterviewService
 from bot.storage.models import public_attempt_id
-from tests.storage import assignment_fields, fresh_store, take_attempt
+from tests.storage import assignment_fields, critique, fresh_store, take_attempt
 from tests.test_score_consistency import FOLLOW_UP, STRONG
 
 PASSWORD = "a long enough password"
@@ -88,3 +89,38 @@ def test_question_rows_agree_with_the_candidate_summary_after_a_real_interview()
     assert any(r["skipped"] == "yes" for r in exported) and exported[0]["hints"] == "1"
     (attempt_row,) = rows_of(reports.export_csv(service.store, coach, assignment.id))
     assert float(attempt_row["overall"]) == state.summary.overall  # the per-attempt file is unchanged
+
+
+@pytest.mark.without_index
+def test_an_attempt_prints_as_a_pdf_with_scores_critique_and_comments_as_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pypdf import PdfReader
+
+    from bot.web.coach_exports import write_attempt_pdf
+    from bot.web.coach_render import attempt_markdown
+
+    store = fresh_store("sqlite", monkeypatch)
+    coach = accounts.add_coach(store, "lead@pdf.test", PASSWORD)
+    assignment = assignments.create_assignment(store, coach, **assignment_fields(title="Week <b>4</b>"))
+    session_id, (turn,) = take_attempt(store, assignment, name="Zoë ![x](http://evil.test/x.png)", scores=(2.0,))
+    store.attach_critique(turn, {**critique(2.0), "strengths": ["Named a metric"], "gaps": ["No rollback [plan]"]})
+    reviews.review(
+        store,
+        coach,
+        turn,
+        dimension="evaluation",
+        score=4,
+        comment="See [this](http://evil.test) — and **add** a holdout",
+    )
+
+    view = reports.transcript(store, coach, public_attempt_id(session_id))
+    markdown = attempt_markdown(view)
+    assert "![x](" not in markdown and "](http" not in markdown  # no image or link survives, only their words
+    assert "Evaluation 4.0 (coach lead@pdf.test)" in markdown and "- **Gaps:** No rollback \\[plan\\]" in markdown
+    path = write_attempt_pdf(view)
+    assert path.endswith(f"{public_attempt_id(session_id)}.pdf") and Path(path).read_bytes()[:5] == b"%PDF-"
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    for expected in ("Week <b>4</b>", "Zoë", "Named a metric", "No rollback [plan]", "add a holdout", "Evaluation 4.0"):
+        assert expected in text, (expected, text)
+    assert PdfReader(path).pages[0].get("/Annots") is None  # no link annotations

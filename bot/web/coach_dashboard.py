@@ -19,7 +19,7 @@ from bot.errors import CoachError
 from bot.storage.models import CoachAccount
 from bot.storage.store import Store
 from bot.web import drill_render, render
-from bot.web.coach_exports import write_question_csv
+from bot.web.coach_exports import write_attempt_pdf, write_question_csv
 from bot.web.coach_forms import load_coach, parse_review
 from bot.web.errors import guarded
 from bot.web.reports import cohort_frame, write_assignment_exports
@@ -60,7 +60,9 @@ class CoachDashboard:
             self.overrides_download = gr.DownloadButton(
                 "Your overrides as calibration data (YAML)", elem_id="asg-overrides"
             )
-        self.attempt = gr.Dropdown([], label="Attempt", elem_id="asg-attempt")
+        with gr.Row():
+            self.attempt = gr.Dropdown([], label="Attempt", elem_id="asg-attempt", scale=4)
+            self.attempt_pdf = gr.DownloadButton("This attempt as PDF", elem_id="asg-attempt-pdf", scale=1)
         self.transcript = gr.HTML("", elem_id="asg-transcript")
         with gr.Row():
             self.turn = gr.Dropdown([], label="Answer")
@@ -75,10 +77,11 @@ class CoachDashboard:
         """Connect picking, refreshing (by hand and by the timer), attempts and reviews."""
         private: dict[str, Any] = {"api_visibility": "private"}
         exports = [self.csv_download, self.json_download, self.questions_download, self.overrides_download]
-        board = [self.status, self.table, self.chart, self.attempt, *exports, self.transcript, self.turn, self.stamp]
+        viewed = [self.transcript, self.attempt_pdf]
+        board = [self.status, self.table, self.chart, self.attempt, *exports, *viewed, self.turn, self.stamp]
         self.pick.change(self.on_pick, [self.coach_id, self.pick], board, **private)
         self.refresh_btn.click(self.on_refresh, [self.coach_id, self.pick], [*board, self.pick], **private)
-        ticked = [self.pick, self.table, self.chart, self.attempt, *exports, self.transcript, self.turn, self.stamp]
+        ticked = [self.pick, self.table, self.chart, self.attempt, *exports, *viewed, self.turn, self.stamp]
         self.refresh_timer.tick(
             self.on_tick,
             [self.coach_id, self.pick, self.attempt, self.stamp],
@@ -87,10 +90,10 @@ class CoachDashboard:
             **private,
         )
         self.attempt.change(
-            self.on_attempt, [self.coach_id, self.attempt], [self.status, self.transcript, self.turn], **private
+            self.on_attempt, [self.coach_id, self.attempt], [self.status, *viewed, self.turn], **private
         )
         review_in = [self.coach_id, self.pick, self.attempt, self.turn, self.dimension, self.score, self.comment]
-        review_out = [self.status, self.transcript, self.table, self.chart, *exports, self.comment, self.stamp]
+        review_out = [self.status, *viewed, self.table, self.chart, *exports, self.comment, self.stamp]
         self.review_btn.click(self.on_review, review_in, review_out, **private)
 
     def _board(self, account: CoachAccount, assignment_id: int) -> tuple[Outputs, list[tuple[str, str]]]:
@@ -121,12 +124,13 @@ class CoachDashboard:
     def on_pick(self, coach_id: int | None, assignment_id: int | None) -> Outputs:
         """Show the picked assignment's attempts, cohort chart and exports."""
         if not assignment_id:
-            return {self.table: "", self.transcript: "", self.attempt: emptied()}
+            return {self.table: "", self.transcript: "", self.attempt_pdf: None, self.attempt: emptied()}
         board, attempts = self._board(load_coach(self.store, coach_id), int(assignment_id))
         return {  # the status line is left alone: it may say what was just created
             **board,
             self.attempt: gr.Dropdown(choices=attempts, value=None),
             self.transcript: "",
+            self.attempt_pdf: None,
             self.turn: emptied(),
         }
 
@@ -160,25 +164,27 @@ class CoachDashboard:
         out.update(board)
         out[self.attempt] = gr.Dropdown(choices=attempts)
         if attempt_id:
-            out[self.transcript], turns = self._transcript(account, attempt_id)
-            out[self.turn] = gr.Dropdown(choices=turns)
+            viewed, turns = self._viewed(account, attempt_id)
+            out |= {**viewed, self.turn: gr.Dropdown(choices=turns)}
         return out
 
-    def _transcript(self, account: CoachAccount, attempt_id: str | None) -> tuple[str, list[tuple[str, int]]]:
-        """An attempt's transcript (escaped HTML) and its turns as review choices."""
+    def _viewed(self, account: CoachAccount, attempt_id: str | None) -> tuple[Outputs, list[tuple[str, int]]]:
+        """An attempt's transcript (escaped HTML) and PDF (interviews), and its turns as review choices."""
         if not attempt_id:
-            return "", []
+            return {self.transcript: "", self.attempt_pdf: None}, []
         if is_drill_attempt(str(attempt_id)):
-            return drill_render.drill_detail_html(drill_detail(self.store, account, str(attempt_id))), []
+            page = drill_render.drill_detail_html(drill_detail(self.store, account, str(attempt_id)))
+            return {self.transcript: page, self.attempt_pdf: None}, []
         view = coach_reports.transcript(self.store, account, str(attempt_id))
-        return render.transcript_html(view, with_critique=True), render.turn_choices(view)
+        page = render.transcript_html(view, with_critique=True)
+        return {self.transcript: page, self.attempt_pdf: write_attempt_pdf(view)}, render.turn_choices(view)
 
     @guarded
     def on_attempt(self, coach_id: int | None, attempt_id: str | None) -> Outputs:
-        """Show one attempt's transcript with critiques and reviews."""
-        page, turns = self._transcript(load_coach(self.store, coach_id), attempt_id)
+        """Show one attempt's transcript with critiques and reviews, and offer it as a PDF."""
+        viewed, turns = self._viewed(load_coach(self.store, coach_id), attempt_id)
         first = turns[0][1] if turns else None
-        return {self.status: "", self.transcript: page, self.turn: gr.Dropdown(choices=turns, value=first)}
+        return {self.status: "", **viewed, self.turn: gr.Dropdown(choices=turns, value=first)}
 
     @guarded
     def on_review(
@@ -195,8 +201,8 @@ class CoachDashboard:
         turn, points = parse_review(turn_id, score)
         account = load_coach(self.store, coach_id)
         review(self.store, account, turn, dimension, points, comment)
-        page, _ = self._transcript(account, attempt_id)
+        viewed, _ = self._viewed(account, attempt_id)
         if not assignment_id:
             raise CoachError("pick an assignment first")
         board, _ = self._board(account, int(assignment_id))
-        return {**board, self.status: "Review saved.", self.transcript: page, self.comment: ""}
+        return {**board, **viewed, self.status: "Review saved.", self.comment: ""}

@@ -111,7 +111,15 @@ class CoachTab(CoachDashboard):
         if self.hf_sign_in:
             demo.load(self.on_hf_sign_in, None, session, **private)
         cleared = [self.coach_id, self.status, self.signed_out, self.signed_in, self.who, self.pick, self.table]
-        cleared += [self.transcript, self.share, self.attempt, self.turn, self.refresh_timer, self.stamp]
+        cleared += [
+            self.transcript,
+            self.attempt_pdf,
+            self.share,
+            self.attempt,
+            self.turn,
+            self.refresh_timer,
+            self.stamp,
+        ]
         self.sign_out_btn.click(self.on_sign_out, None, cleared, queue=False, **private)
         self.role.change(self.show_domain, self.role, self.domain, queue=False, **private)
         self.question_form.wire()
@@ -178,6 +186,7 @@ class CoachTab(CoachDashboard):
             self.pick: emptied(),
             self.table: "",
             self.transcript: "",
+            self.attempt_pdf: None,
             self.share: "",
             self.attempt: emptied(),
             self.turn: emptied(),
