@@ -145,3 +145,28 @@ def test_a_broken_hints_file_is_named(tmp_path: Path) -> None:
         load_hints(broken)
     with pytest.raises(CoachError, match="not found"):
         load_hints(tmp_path / "missing" / HINTS_FILE)
+
+
+def test_with_a_model_the_clarification_is_its_reply_grounded_in_the_scenario() -> None:
+    from bot.interview.graph import BANK_FALLBACK
+    from tests.fakes import ScriptedChatModel
+
+    model = ScriptedChatModel()
+    service = InterviewService(chat_model=model)
+    sid = service.start("feature", questions=1).session_id
+    question = service.bank.by_id[str(service.view(sid).current)]
+    asked = "How many customers use it?"
+    reply = service.submit(sid, asked)
+    prompt = str(model.received[-1][-1].content)
+    assert reply.messages[0].content == "Assume about 2,000 agents use it daily."  # the model's words
+    assert clarification(BOOK, question, asked).text in prompt and f"<clarifying_question>\n{asked}" in prompt
+
+    def broken(messages):
+        return TimeoutError("slow") if "clarifying question" in str(messages[-1].content) else "Go ahead."
+
+    failing = InterviewService(chat_model=ScriptedChatModel(script=broken))
+    sid = failing.start("feature", questions=1).session_id
+    question = failing.bank.by_id[str(failing.view(sid).current)]
+    fallback = failing.submit(sid, asked)
+    assert fallback.messages[0].content == clarification(BOOK, question, asked).text
+    assert BANK_FALLBACK in fallback.notices

@@ -352,7 +352,9 @@ class InterviewGraph:
         question = self.question(state)
         offline = self._shown(state, question, clarification(self.hint_book, question, state.input).text)
         asking = fence(state.input, "clarifying_question")
-        text, notices = self._phrase(state, config, "clarify", offline, question=state.prompt, clarification=asking)
+        text, notices = self._phrase(
+            state, config, "clarify", offline, question=state.prompt, grounded=offline, clarification=asking
+        )
         asked = Message(role="user", content=state.input, kind="clarification")  # kept, so the chat and reports show it
         said = self._say(state.model_copy(update={"transcript": [*state.transcript, asked]}), text, "clarify")
         return {**said, "notices": [*state.notices, *notices], **logged}
