@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from tests.test_ui import ANSWER, serve
+from tests.test_ui import ANSWER, LAX_MARKDOWN, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -90,7 +90,13 @@ def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:
             page.locator("#download-md").click()
         report = Path(info.value.path()).read_text(encoding="utf-8")
         assert "AI PM mock interview report" in report and len(report) > 200
-        assert "<img" not in report and "](javascript" not in report
+        shown = LAX_MARKDOWN.render(report)  # as the laxest Markdown renderer would show it
+        assert "<img" not in shown and "<a " not in shown and "onerror=&quot;window.__pwned=1&quot;" in shown
+        with page.expect_download() as info:
+            page.locator("#download-pdf").click()
+        assert Path(info.value.path()).read_bytes().startswith(b"%PDF")
+        expect(page.locator("#full-transcript")).to_contain_text("Second paragraph.")  # every answer, every critique
+        expect(page.locator("#full-transcript")).to_contain_text("Feedback:")
 
         assert page.evaluate("typeof window.__pwned") == "undefined"
         shot = tmp_path / "interview.png"

@@ -15,11 +15,13 @@ from typing import Any
 
 import gradio as gr
 import pytest
+from markdown_it import MarkdownIt
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.critic.model import Citation, Critique
 from bot.interview.service import InterviewService
 from bot.interview.state import InterviewPlan, Summary, SummaryGap
+from bot.storage.models import public_attempt_id
 from bot.web.render import critique_card, gaps_markdown
 from bot.web.reports import REPORT_KEYS, json_report, markdown_report, progress_frame, score_chart
 
@@ -30,6 +32,7 @@ ANSWER = (
     "guardrails, a human fallback and a kill switch, and roll out behind a flag to a small share of traffic, "
     "comparing reopen rate and CSAT against the control before expanding."
 )
+LAX_MARKDOWN = MarkdownIt("gfm-like", {"html": True, "linkify": True})  # raw HTML and bare links on
 WARNINGS = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request is a UserWarning
 
 
@@ -122,12 +125,13 @@ def test_hostile_answer_is_inert_in_the_report(app: tuple[Any, str], client: Any
     turn = client.predict(sid, HOSTILE, api_name="/submit_answer")
     assert "error" not in turn, turn
     client.predict(sid, api_name="/end_interview")
-    text = markdown_report(service.view(sid))
-    for raw in ("<script", "<img", "](javascript:", "](javascript"):
-        assert raw not in text
-    assert "&lt;script&gt;" in text
+    page = LAX_MARKDOWN.render(markdown_report(service.view(sid)))  # as the laxest renderer would show it
+    for live in ("<script", "<img", "<a "):
+        assert live not in page
+    assert "&lt;script&gt;" in page and "[click](javascript:alert(1))" in page  # shown, as text
     document = json.loads(json_report(service.view(sid)))
-    assert tuple(document) == REPORT_KEYS and document["session_id"] == sid
+    assert tuple(document) == REPORT_KEYS and document["attempt_id"] == public_attempt_id(sid)
+    assert sid not in json.dumps(document)  # a report is made to be shared: never the id that opens the session
     assert HOSTILE in json.dumps(document["transcript"], ensure_ascii=False)  # JSON is data: kept verbatim
 
 
@@ -385,8 +389,8 @@ def test_the_markdown_report_reads_cleanly() -> None:
     service.submit(started.session_id, plain + " " + ANSWER)
     service.end(started.session_id)
     text = markdown_report(service.view(started.session_id))
-    assert plain.replace("&", "&amp;") in text  # apostrophes, quotes and parentheses as written
-    assert "&#x27;" not in text and "&quot;" not in text and "\\(" not in text
+    assert plain in text  # apostrophes, quotes, parentheses and & as written
+    assert "&#x27;" not in text and "&quot;" not in text and "&amp;" not in text and "\\(" not in text
 
 
 def test_an_empty_answer_is_pointed_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -442,3 +446,23 @@ def test_held_back_feedback_stays_held_back_on_every_card() -> None:
     assert len(cards(chat)) == 2
     for card in cards(chat):
         assert "<h4>Gaps</h4>" not in card["content"] and HELD_BACK in card["content"]
+
+
+@WARNINGS
+def test_the_finished_screen_shows_the_full_transcript_and_offers_a_pdf() -> None:
+    from pathlib import Path
+
+    from bot.web.app import CoachApp
+
+    tab = CoachApp(InterviewService()).interview
+    sid = tab.on_start("feature", "healthcare", "pm", 2, 2, 0, "", fake_request())[tab.page.session]
+    tab.on_answer(sid, "I would ship it and see how it goes.")
+    tab.try_again.on_try_again(sid)
+    tab.on_answer(sid, ANSWER)
+    done, screen = tab.on_end(sid), tab.end_screen
+    transcript = done[screen.transcript]
+    assert "> I would ship it and see how it goes." in transcript and f"> {ANSWER}" in transcript  # both attempts
+    assert transcript.count("**Feedback:") >= 1 and "Attempt 2 at question 1" in transcript  # with every critique
+    pdf = Path(done[screen.pdf_download])
+    assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 2_000
+    assert tab.on_load(fake_request(session=sid))[screen.transcript] == transcript  # a finished session reopens with it

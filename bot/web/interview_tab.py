@@ -14,14 +14,14 @@ from bot.content.vocabulary import DOMAINS
 from bot.errors import CoachError
 from bot.interview.policy import HINT_PENALTY
 from bot.interview.service import InterviewService, TurnResult
-from bot.interview.state import InterviewPlan, InterviewState, Summary
+from bot.interview.state import InterviewPlan, InterviewState
 from bot.web import render
 from bot.web.assignment_panel import AssignmentPanel
 from bot.web.chat_history import chat_view, notices_html
 from bot.web.errors import guarded
+from bot.web.finished_screen import FinishedScreen
 from bot.web.page import Page, wrap_enclosing_tabs
 from bot.web.page_js import PAGE_JS
-from bot.web.reports import score_chart, write_session_reports
 from bot.web.request_info import query_params, resume_link
 from bot.web.streaming import stream_submit
 from bot.web.try_again import TryAgain
@@ -57,6 +57,7 @@ class InterviewTab:
         self.error_output = page.banner
         self.assignment = AssignmentPanel(service, self)
         self.try_again = TryAgain(service, page.banner, self.show_turn)
+        self.end_screen = FinishedScreen(service)
         self._expiring: set[tuple[str, float]] = set()  # (session, deadline) already auto-submitted
         self._expiring_lock = threading.Lock()
 
@@ -79,7 +80,7 @@ class InterviewTab:
             with gr.Column(visible=False) as self.live:
                 self._build_live()
             with gr.Column(visible=False) as self.finished:
-                self._build_finished()
+                self.end_screen.build()
             self.assignment.build_results()
 
     def _build_setup(self) -> None:
@@ -115,24 +116,13 @@ class InterviewTab:
             self.end_yes = gr.Button("Yes, end it", variant="stop", elem_id="end-yes")
             self.end_no = gr.Button("Keep going", elem_id="end-no")
 
-    def _build_finished(self) -> None:
-        self.summary = gr.Markdown("", elem_id="summary")
-        self.chart = gr.BarPlot(
-            x="dimension", y="score", y_lim=[0, 5], label="Average score by dimension", elem_id="score-chart"
-        )
-        self.gaps = gr.Markdown("")
-        with gr.Row():
-            self.md_download = gr.DownloadButton("Download Markdown report", elem_id="download-md")
-            self.json_download = gr.DownloadButton("Download JSON", elem_id="download-json")
-            self.again_btn = gr.Button("New interview")
-
     @property
     def turn_outputs(self) -> list[Any]:
         """What every turn handler may update."""
         p = self.page
         return [
             *(p.banner, p.session, self.chat, self.answer, self.notices, self.progress, self.setup, self.live),
-            *(self.finished, self.summary, self.chart, self.gaps, self.md_download, self.json_download),
+            *(self.finished, *self.end_screen.outputs),
             *(self.deadline, self.timer, self.countdown, self.try_again.button),
         ]
 
@@ -178,7 +168,7 @@ class InterviewTab:
             self.on_tick, [session, answer, self.deadline], self.turn_outputs, show_progress="hidden", **private
         )
         fresh = [self.setup, self.live, self.finished, session, self.notices, self.link]
-        self.again_btn.click(self.on_new_interview, None, fresh, **fast)
+        self.end_screen.again_btn.click(self.on_new_interview, None, fresh, **fast)
         demo.load(None, None, None, js=PAGE_JS, **private)
         demo.load(self.on_load, None, self.start_outputs, **private)
         self.assignment.wire(demo)
@@ -214,11 +204,7 @@ class InterviewTab:
         out[self.try_again.button] = self.try_again.shown(state)
         out.update(self._clock(result if not done else None))
         if done:
-            summary = state.summary or Summary()
-            out[self.summary] = summary.text or "**Interview complete.**"
-            out[self.chart] = score_chart(dict(summary.averages))
-            out[self.gaps] = render.gaps_markdown(summary, self.service.settings.guides_dir)
-            out[self.md_download], out[self.json_download] = write_session_reports(state)
+            out.update(self.end_screen.show(state))
         return out
 
     def chat_view(self, state: InterviewState) -> list[dict[str, Any]]:
