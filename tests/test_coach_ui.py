@@ -336,8 +336,11 @@ def test_candidate_attempt_reaches_the_dashboard_escaped(app: App) -> None:
     attempt_id = app.coach.on_pick(cid, assignment["id"])
     choices = [v for k, v in attempt_id.items() if getattr(k, "elem_id", "") == "asg-attempt"][0].choices
     detail = app.coach.on_attempt(cid, choices[0][1])
-    pdf = Path(by_id(detail)["asg-attempt-pdf"])  # the attempt as a PDF, beside the other exports
-    assert pdf.suffix == ".pdf" and pdf.read_bytes()[:5] == b"%PDF-"
+    assert not by_id(detail)["asg-attempt-pdf"].constructor_args["visible"]  # made on request, not on every pick
+    made_pdf = by_id(app.coach.on_attempt_pdf(cid, choices[0][1]))["asg-attempt-pdf"]
+    pdf = Path(made_pdf.constructor_args["value"])  # the attempt as a PDF, beside the other exports
+    assert made_pdf.constructor_args["visible"] and pdf.suffix == ".pdf" and pdf.read_bytes()[:5] == b"%PDF-"
+    assert "pick an attempt" in str(app.coach.on_attempt_pdf(cid, None))
     turn_dd = [v for k, v in detail.items() if isinstance(v, gr.Dropdown)][0]
     reviewed = by_id(
         app.coach.on_review(cid, assignment["id"], choices[0][1], turn_dd.value, "evaluation", 5, HOSTILE_COMMENT)

@@ -272,3 +272,44 @@ def test_coach_text_reaches_the_candidate_as_inert_text(app: App) -> None:
     shown = next(m["content"] for m in started[app.interview.chat] if "evaluate this assistant" in str(m["content"]))
     assert "![chart](" not in shown and "](javascript:" not in shown and "<img" not in shown  # no image, link or tag
     assert "http://evil.test/pixel.png" in shown  # ...but every word is there, as text
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Chromium is not installed at /usr/bin/chromium")
+def test_the_message_shows_on_the_field_at_fault_in_the_browser(shared: App) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.test_browser import ARGS, CHROMIUM
+    from tests.test_ui import serve
+
+    email = f"form@{uuid.uuid4().hex[:8]}.example"
+    accounts.add_coach(shared.store, email, PASSWORD)
+    shared.ui.demo.queue(default_concurrency_limit=4)
+    url = serve(shared.ui.demo)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page: Any = browser.new_page(viewport={"width": 1280, "height": 2400})
+            page.set_default_timeout(30_000)
+            page.goto(url)
+            page.get_by_role("tab", name="Coach").click()
+            page.locator("#coach-email").locator("input, textarea").fill(email)
+            page.locator("#coach-password input").fill(PASSWORD)
+            page.locator("#coach-sign-in").click()
+            expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
+            page.get_by_text("Custom questions (optional").click()
+            page.locator("#cq-text textarea").fill("Too short?")
+            page.locator("#cq-add").click()
+            expect(page.get_by_text("Too short: write at least 20 characters (this has 10).")).to_be_visible()
+            expect(page.get_by_text("Add at least one key point (one per line).").first).to_be_visible()
+            expect(page.locator("#cq-text textarea")).to_have_value("Too short?")  # what was typed stays
+            page.locator("#cq-text textarea").fill(TEXT)
+            for dimension, point in zip(("evaluation", "failure_modes", "product_judgment"), POINTS, strict=True):
+                page.locator(f"#cq-{dimension} textarea").fill(point)
+            page.locator("#cq-add").click()
+            expect(page.locator("#cq-message")).to_contain_text("Added question 1.")
+            expect(page.locator("#cq-list")).to_contain_text(TEXT)
+            expect(page.locator("#cq-text textarea")).to_have_value("")
+            browser.close()
+    finally:
+        shared.ui.demo.close()

@@ -33,6 +33,11 @@ def emptied() -> gr.Dropdown:
     return gr.Dropdown(choices=[], value=None)
 
 
+def no_pdf() -> gr.DownloadButton:
+    """The PDF download put away: none is made yet for what is shown."""
+    return gr.DownloadButton(value=None, visible=False)
+
+
 class CoachDashboard:
     """The dashboard half of the Coach tab (`CoachTab` builds the rest and supplies the signed-in coach)."""
 
@@ -62,7 +67,9 @@ class CoachDashboard:
             )
         with gr.Row():
             self.attempt = gr.Dropdown([], label="Attempt", elem_id="asg-attempt", scale=4)
-            self.attempt_pdf = gr.DownloadButton("This attempt as PDF", elem_id="asg-attempt-pdf", scale=1)
+            self.pdf_btn = gr.Button("Make a PDF of this attempt", elem_id="asg-attempt-pdf-make", scale=1)
+            # made on request (about 0.6 s an attempt), so picking, reviewing and refreshing stay quick
+            self.attempt_pdf = gr.DownloadButton("Download the PDF", visible=False, elem_id="asg-attempt-pdf", scale=1)
         self.transcript = gr.HTML("", elem_id="asg-transcript")
         with gr.Row():
             self.turn = gr.Dropdown([], label="Answer")
@@ -81,7 +88,7 @@ class CoachDashboard:
         board = [self.status, self.table, self.chart, self.attempt, *exports, *viewed, self.turn, self.stamp]
         self.pick.change(self.on_pick, [self.coach_id, self.pick], board, **private)
         self.refresh_btn.click(self.on_refresh, [self.coach_id, self.pick], [*board, self.pick], **private)
-        ticked = [self.pick, self.table, self.chart, self.attempt, *exports, *viewed, self.turn, self.stamp]
+        ticked = [self.pick, self.table, self.chart, self.attempt, *exports, self.transcript, self.turn, self.stamp]
         self.refresh_timer.tick(
             self.on_tick,
             [self.coach_id, self.pick, self.attempt, self.stamp],
@@ -91,6 +98,9 @@ class CoachDashboard:
         )
         self.attempt.change(
             self.on_attempt, [self.coach_id, self.attempt], [self.status, *viewed, self.turn], **private
+        )
+        self.pdf_btn.click(
+            self.on_attempt_pdf, [self.coach_id, self.attempt], [self.status, self.attempt_pdf], **private
         )
         review_in = [self.coach_id, self.pick, self.attempt, self.turn, self.dimension, self.score, self.comment]
         review_out = [self.status, *viewed, self.table, self.chart, *exports, self.comment, self.stamp]
@@ -124,13 +134,13 @@ class CoachDashboard:
     def on_pick(self, coach_id: int | None, assignment_id: int | None) -> Outputs:
         """Show the picked assignment's attempts, cohort chart and exports."""
         if not assignment_id:
-            return {self.table: "", self.transcript: "", self.attempt_pdf: None, self.attempt: emptied()}
+            return {self.table: "", self.transcript: "", self.attempt_pdf: no_pdf(), self.attempt: emptied()}
         board, attempts = self._board(load_coach(self.store, coach_id), int(assignment_id))
         return {  # the status line is left alone: it may say what was just created
             **board,
             self.attempt: gr.Dropdown(choices=attempts, value=None),
             self.transcript: "",
-            self.attempt_pdf: None,
+            self.attempt_pdf: no_pdf(),
             self.turn: emptied(),
         }
 
@@ -164,24 +174,34 @@ class CoachDashboard:
         out.update(board)
         out[self.attempt] = gr.Dropdown(choices=attempts)
         if attempt_id:
-            viewed, turns = self._viewed(account, attempt_id)
-            out |= {**viewed, self.turn: gr.Dropdown(choices=turns)}
+            viewed, turns = self._viewed(account, attempt_id)  # a PDF the coach just made stays offered
+            out |= {self.transcript: viewed[self.transcript], self.turn: gr.Dropdown(choices=turns)}
         return out
 
     def _viewed(self, account: CoachAccount, attempt_id: str | None) -> tuple[Outputs, list[tuple[str, int]]]:
-        """An attempt's transcript (escaped HTML) and PDF (interviews), and its turns as review choices."""
+        """An attempt's transcript (escaped HTML) and its turns as review choices; a PDF made before is put away."""
         if not attempt_id:
-            return {self.transcript: "", self.attempt_pdf: None}, []
+            return {self.transcript: "", self.attempt_pdf: no_pdf()}, []
         if is_drill_attempt(str(attempt_id)):
             page = drill_render.drill_detail_html(drill_detail(self.store, account, str(attempt_id)))
-            return {self.transcript: page, self.attempt_pdf: None}, []
+            return {self.transcript: page, self.attempt_pdf: no_pdf()}, []
         view = coach_reports.transcript(self.store, account, str(attempt_id))
         page = render.transcript_html(view, with_critique=True)
-        return {self.transcript: page, self.attempt_pdf: write_attempt_pdf(view)}, render.turn_choices(view)
+        return {self.transcript: page, self.attempt_pdf: no_pdf()}, render.turn_choices(view)
+
+    @guarded
+    def on_attempt_pdf(self, coach_id: int | None, attempt_id: str | None) -> Outputs:
+        """Typeset the picked interview attempt (scores, critiques, comments) as a PDF and offer it for download."""
+        if not attempt_id:
+            raise CoachError("pick an attempt first")
+        if is_drill_attempt(str(attempt_id)):
+            raise CoachError("PDFs are made for interview attempts; a drill's answers are in the JSON export")
+        view = coach_reports.transcript(self.store, load_coach(self.store, coach_id), str(attempt_id))
+        return {self.status: "", self.attempt_pdf: gr.DownloadButton(value=write_attempt_pdf(view), visible=True)}
 
     @guarded
     def on_attempt(self, coach_id: int | None, attempt_id: str | None) -> Outputs:
-        """Show one attempt's transcript with critiques and reviews, and offer it as a PDF."""
+        """Show one attempt's transcript with critiques and reviews."""
         viewed, turns = self._viewed(load_coach(self.store, coach_id), attempt_id)
         first = turns[0][1] if turns else None
         return {self.status: "", **viewed, self.turn: gr.Dropdown(choices=turns, value=first)}

@@ -14,7 +14,7 @@ from bot.content.vocabulary import DOMAINS, ROLES, SKILLS
 from bot.interview.service import InterviewService
 from bot.storage.models import CoachAccount
 from bot.web import render
-from bot.web.coach_dashboard import CoachDashboard, emptied
+from bot.web.coach_dashboard import CoachDashboard, emptied, no_pdf
 from bot.web.coach_forms import (
     MAX_MINUTES,
     load_coach,
@@ -186,7 +186,7 @@ class CoachTab(CoachDashboard):
             self.pick: emptied(),
             self.table: "",
             self.transcript: "",
-            self.attempt_pdf: None,
+            self.attempt_pdf: no_pdf(),
             self.share: "",
             self.attempt: emptied(),
             self.turn: emptied(),
