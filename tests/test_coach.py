@@ -255,7 +255,10 @@ def test_allow_list_setting_reads_comma_separated_env(monkeypatch):
         ({"difficulty": 4}, "difficulty from 1 to 3"),
         ({"time_limit_s": 5}, "time limit"),
         ({"due": utc_now() - timedelta(minutes=1)}, "in the future"),
-        ({"custom_questions": [{"text": "", "key_points": {}}]}, "custom question 1: question text: write the question"),
+        (
+            {"custom_questions": [{"text": "", "key_points": {}}]},
+            "custom question 1: question text: write the question",
+        ),
         (
             {"custom_questions": [{"text": "A long enough question text here?", "key_points": {"evaluation": ["x"]}}]},
             "custom question 1: key points for failure modes: add at least one key point",

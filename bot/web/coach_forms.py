@@ -1,4 +1,4 @@
-"""The Coach tab's form values turned into what coaching takes: the signed-in coach, due date, time limit, questions."""
+"""The Coach tab's form values turned into what coaching takes: the signed-in coach, due date, time limit, review."""
 
 from __future__ import annotations
 
