@@ -14,7 +14,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-MAX_UPLOAD = "1mb"  # the app has no upload component; Gradio's upload route still exists, so it is kept small
+MAX_UPLOAD = "1mb"  # the only upload is the Coach tab's question import (YAML or CSV); kept small
 UPLOAD_CACHE = (3600, 3600)  # every hour, delete uploaded or generated temporary files older than an hour
 GUIDE_NAME = re.compile(r"[a-z][a-z-]*\.md")
 # Gradio's file route answers a refused path with the path in the message; ours says only this.
