@@ -4,8 +4,10 @@ from __future__ import annotations
 
 # Critique cards are messages in the chat: as wide as the chat, so their score tables stay readable.
 CARDS = """
-#chat .bot-row:has(.thought-group) { max-width: 100% !important; width: 100%; }
-#chat .bot-row:has(.thought-group) .flex-wrap, #chat .bot-row:has(.thought-group) .message { width: 100%; }
+#chat .bot-row:has(.thought-group) { max-width: calc(100% - 20px) !important; width: calc(100% - 20px); }
+#chat .bot-row:has(.thought-group) .flex-wrap, #chat .bot-row:has(.thought-group) .message {
+  width: 100%; box-sizing: border-box;
+}
 .coach-compare { width: 100%; border-collapse: collapse; margin: 4px 0; }
 .coach-card table th, .coach-card table td { padding: 4px 6px !important; }
 .coach-card table td:last-child, .coach-compare th, .coach-compare td { white-space: nowrap; }
@@ -15,7 +17,6 @@ CARDS = """
 .coach-compare td.coach-up { color: #15803d !important; } .coach-compare td.coach-down { color: #b91c1c !important; }
 .coach-side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; margin: 6px 0; }
 .coach-answer { white-space: pre-wrap; font-size: 0.9em; }
-#turn-notices:empty { display: none; }
 """
 
 # On a phone the page scrolls, not the chat inside it (the latest card sits right under the answer it is about,
