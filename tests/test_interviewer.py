@@ -128,6 +128,26 @@ def test_follow_ups_target_the_weakest_dimension_and_stop_after_two():
     assert len(set(view.probed)) == 2 and result.done
 
 
+def test_a_follow_up_answer_is_graded_on_what_the_follow_up_probed():
+    coach = InterviewService()
+    result = coach.start("platform", questions=2)
+    generic = next(i.answer for i in load_labelled() if i.kind == "generic" and i.question_id.startswith("plt"))
+    main = coach.submit(result.session_id, generic).critique
+    probed = coach.view(result.session_id).probed[-1]
+    reply = coach.submit(
+        result.session_id,
+        "I would page the owning team, roll the pipeline back to the last good snapshot within the hour, and "
+        "replay the failed batch against a 500-example regression set before anyone relies on it again.",
+    ).critique
+    assert main is not None and reply is not None and main.stronger_answer
+    # judged as a follow-up: the probed dimension only, the others kept from the main answer, no outline again
+    assert reply.stronger_answer == []
+    assert {d: s for d, s in reply.dimensions.items() if d != probed} == {
+        d: s for d, s in main.dimensions.items() if d != probed
+    }
+    assert reply.gaps and all(gap.startswith(coach.rubric.dimensions[probed].title) for gap in reply.gaps)
+
+
 def test_skip_hint_clarify_and_end_early():
     coach = InterviewService()
     result = coach.start("vertical", domain="healthcare", questions=3)

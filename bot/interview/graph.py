@@ -202,6 +202,7 @@ class InterviewGraph:
             "asked": [*state.asked, question.id],
             "probes": 0,
             "probed": [],
+            "question_critique": None,
             "hints": 0,
             "covered": sorted({*state.covered, *question.skills}),
             "context": context,
@@ -248,7 +249,7 @@ class InterviewGraph:
     def critique_answer(self, state: InterviewState, config: RunnableConfig) -> dict[str, Any]:
         question = self.question(state)
         target = Target.of(question)
-        base = state.last_critique
+        base = state.question_critique  # not last_critique: every input clears that, before this node runs
         probe = None
         if state.probes and state.probed and base is not None and base.graded:
             probe = Probe(state.probed[-1], state.prompt or "", base, self._earlier_answers(state))
@@ -279,6 +280,7 @@ class InterviewGraph:
             **said,
             "results": results,
             "last_critique": result,
+            "question_critique": result,
             "ungraded": False,
             "notices": [*state.notices, *result.notices],
         }

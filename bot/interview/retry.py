@@ -191,6 +191,7 @@ class Retries:
             results=results,
             last_critique=critique,
             last_answer=LastAnswer(text=text, at=now),
+            **({"question_critique": critique} if comparison.counted else {}),
             usage=usage,
             notices=[*([LATE] if late else []), *critique.notices],
             **({} if seq is None else {"logged": seq}),

@@ -128,7 +128,8 @@ class InterviewState(BaseModel):
     pending_turn: int | None = None
     logged: int | None = None  # turns stored so far (None: a session from before turns were numbered)
     last_answer: LastAnswer | None = None
-    last_critique: Critique | None = None
+    last_critique: Critique | None = None  # what this run's card shows (cleared at every input)
+    question_critique: Critique | None = None  # the open question's latest graded critique: a follow-up builds on it
     ungraded: bool = False  # the last answer could not be graded (the question stays open for another try)
     notices: list[str] = Field(default_factory=list)
     done: bool = False
