@@ -269,3 +269,5 @@ def test_a_try_again_shows_as_a_new_attempt_with_its_verdict() -> None:
     text = full_transcript_markdown(service.view(sid))
     assert f"**Your new attempt (try again):**\n\n> {prose(attempt)}" in text
     assert prose(verdict) in text and text.count("### Question 1:") == 1
+    retried = service.store.turns(sid)[-1].critique or {}  # the attempt's own critique, not only its verdict
+    assert retried["gaps"] and all(prose(gap) in text for gap in retried["gaps"][:3])

@@ -49,6 +49,9 @@ def test_a_better_attempt_counts_everywhere_and_is_stored_before_it_is_critiqued
     after = service.view(sid).results[-1]
     assert after.scores == comparison.scores and after.overall == comparison.overall
     assert service.graph.get_state(service._config(sid)).next == ()  # nothing left pending in the graph
+    # before the interview ends, History and dashboards read the turns: the better attempt counts there too
+    unfinished = candidate_results(service.store, sid)["attempt"]
+    assert unfinished["overall"] == round(comparison.overall, 1)
     ended = service.end(sid)
     assert ended.summary is not None and ended.summary.overall == round(after.overall or 0, 1)
     mine = candidate_results(service.store, sid)["attempt"]  # the one definition used by History and dashboards

@@ -7,7 +7,8 @@ overrode the overall itself. The attempt: the mean over answered questions. Ever
 decimal (`ROUND`), wherever it is shown.
 
 A finished interview keeps its per-question results in its archive. An unfinished one has only its turns: each
-question then counts its first graded answer and its hints (its follow-ups count once the interview ends).
+question then counts its first graded answer, or a better try again, and its hints (its follow-ups count once the
+interview ends).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bot.storage.models import InterviewSession
 
 
 def _from_turns(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per-question results of an unfinished interview: its first graded answer per question, and its hints."""
+    """Per-question results of an unfinished interview: its first graded answer (or a better try again), its hints."""
     hints = Counter(t["question_id"] for t in turns if t["kind"] == "hint")
     results: dict[str, dict[str, Any]] = {}
     for turn in turns:
@@ -34,6 +35,10 @@ def _from_turns(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if turn["kind"] == "answer" and qid and qid not in results and critique.get("overall") is not None:
             scores = {d: float(v) for d, v in (critique.get("dimensions") or {}).items() if d in DIMENSIONS}
             results[qid] = {"question_id": qid, "question": turn["prompt"], "scores": scores, "hints": hints[qid]}
+        attempt = critique.get("attempt") or {}
+        if turn["kind"] == "retry" and qid in results and attempt.get("counted") and attempt.get("scores"):
+            # a better try again counts for the question as a whole (bot.interview.retry)
+            results[qid]["scores"] = {d: float(v) for d, v in attempt["scores"].items() if d in DIMENSIONS}
     return list(results.values())
 
 

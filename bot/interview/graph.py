@@ -20,7 +20,7 @@ from bot.critic.model import Citation, Critique, Target
 from bot.critic.offline import Probe
 from bot.interview.hints import HINTS_FILE, HintBook, clarification, hint_text, load_hints
 from bot.interview.policy import HINT_PENALTY, choose_question, classify, probe_dimension, record_critique
-from bot.interview.state import ENDED, SKIPPED, InterviewState, Message, QuestionResult
+from bot.interview.state import ENDED, SKIPPED, InterviewState, Message, QuestionResult, kept_critique
 from bot.interview.summary import summarize
 from bot.llm.chat import LLM, LLMFailure, Usage
 from bot.llm.prompts import render
@@ -109,11 +109,6 @@ class Collaborators:
     guides_dir: Path
 
 
-def _kept(critique: Critique) -> Critique:
-    """A critique as the transcript keeps it: the guide excerpts it cited by name only (they are large)."""
-    return critique.model_copy(update={"citations": [c.model_copy(update={"text": ""}) for c in critique.citations]})
-
-
 def run_usage(config: RunnableConfig) -> Usage:
     """The usage of the run in progress, passed in the run's config by the service."""
     usage = (config.get("configurable") or {}).get("usage")
@@ -138,7 +133,7 @@ class InterviewGraph:
         state: InterviewState, text: str, kind: str = "message", critique: Critique | None = None
     ) -> dict[str, Any]:
         message = Message(role="assistant", content=text, kind=kind)
-        kept = message if critique is None else message.model_copy(update={"critique": _kept(critique)})
+        kept = message if critique is None else message.model_copy(update={"critique": kept_critique(critique)})
         return {"transcript": [*state.transcript, kept], "outbox": [*state.outbox, message]}
 
     def question(self, state: InterviewState, qid: str | None = None) -> Question:

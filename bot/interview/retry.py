@@ -27,7 +27,7 @@ from bot.content.rubric import Rubric
 from bot.critic.model import Critique, Target
 from bot.errors import CoachError
 from bot.interview.policy import classify, question_overall
-from bot.interview.state import InterviewState, LastAnswer, Message, QuestionResult
+from bot.interview.state import InterviewState, LastAnswer, Message, QuestionResult, kept_critique
 from bot.text import inert_markdown
 
 if TYPE_CHECKING:
@@ -185,8 +185,15 @@ class Retries:
                     "citations": [c.topic for c in critique.citations],
                 }
             )
-        said = [Message(role="user", content=text, kind=RETRY_ANSWER), self._verdict(comparison, critique)]
+        verdict = self._verdict(comparison, critique)
+        said = [Message(role="user", content=text, kind=RETRY_ANSWER), verdict]
         update = self._resume(state, now, "", said)
+        # the transcript keeps the attempt's whole critique beside its verdict (the reports show it); the page gets
+        # the verdict alone, as with every critique
+        update["transcript"] = [
+            m.model_copy(update={"critique": kept_critique(critique)}) if m is verdict else m
+            for m in update["transcript"]
+        ]
         update.update(
             results=results,
             last_critique=critique,

@@ -102,6 +102,11 @@ class LastAnswer(BaseModel):
     at: float
 
 
+def kept_critique(critique: Critique) -> Critique:
+    """A critique as the transcript keeps it: the guide excerpts it cited by name only (they are large)."""
+    return critique.model_copy(update={"citations": [c.model_copy(update={"text": ""}) for c in critique.citations]})
+
+
 class InterviewState(BaseModel):
     """Everything about one session; checkpointed after every step."""
 

@@ -49,7 +49,8 @@ class CoachApp:
             self.drill_tab = DrillsTab(self.drills, self.page)
             self.coach = CoachTab(service)
             self.interview.build_clock()
-            with gr.Tabs() as self.tabs:
+            # wrap: every tab name in view on a phone; Gradio's default hides what does not fit behind "..."
+            with gr.Tabs(overflow_behavior="wrap") as self.tabs:
                 self.interview.build()
                 self.drill_tab.build()
                 self.history.build()

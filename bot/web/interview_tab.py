@@ -20,7 +20,7 @@ from bot.web.assignment_panel import AssignmentPanel
 from bot.web.chat_history import chat_view, notices_html
 from bot.web.errors import guarded
 from bot.web.finished_screen import FinishedScreen
-from bot.web.page import Page, wrap_enclosing_tabs
+from bot.web.page import Page
 from bot.web.page_js import PAGE_JS
 from bot.web.request_info import query_params, resume_link
 from bot.web.streaming import stream_submit
@@ -70,7 +70,6 @@ class InterviewTab:
 
     def build(self) -> None:
         """Lay out the tab (call inside gr.Tabs)."""
-        wrap_enclosing_tabs()  # every tab in view on a phone, none behind "..."
         with gr.Tab("Interview"):
             gr.Markdown(render.figures_markdown(self.figures, short=True))
             self.link = gr.Markdown("", elem_id="resume-link")

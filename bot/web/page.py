@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import gradio as gr
-from gradio.context import Context
 
 from bot.web.styles import PAGE_CSS
 
@@ -25,13 +24,3 @@ class Page:
         gr.Markdown("# AI PM mock-interview coach")
         gr.HTML("", head=f"<style>{PAGE_CSS}</style>", visible="hidden", elem_id="page-style")
         return cls(banner=gr.Markdown(""), session=session, candidate=candidate)
-
-
-def wrap_enclosing_tabs() -> None:
-    """Let the gr.Tabs being built wrap its tab names onto a second row (call inside it).
-
-    Gradio's default hides the tabs that do not fit into a "..." menu: on a phone that is most of them.
-    """
-    tabs = Context.block
-    if isinstance(tabs, gr.Tabs):
-        tabs.overflow_behavior = "wrap"

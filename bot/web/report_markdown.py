@@ -57,9 +57,11 @@ def _answer_lines(answer: AnswerRecord) -> list[str]:
         answer.kind, "Your answer"
     )
     lines += [f"**{said}:**", "", quote_block(answer.text), ""]
+    if answer.kind == "retry" and answer.feedback:  # the comparison with the attempt before, then its critique
+        lines += [prose(answer.feedback), ""]
     if answer.critique is not None:
         lines += _critique_lines(answer.critique, follow_up)
-    elif answer.feedback:
+    elif answer.feedback and answer.kind != "retry":
         lines += [prose(answer.feedback), ""]
     lines += [f"*{prose(notice)}*" for notice in answer.notices]
     return lines + ([""] if answer.notices else [])
