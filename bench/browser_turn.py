@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hot_path import percentile, prepare  # noqa: E402
 from load_test import free_port, start_app, wait_up  # noqa: E402
-from throughput import TEXTS, call, wait_workers_idle  # noqa: E402
+from throughput import TEXTS, answer_text, call, wait_workers_idle  # noqa: E402
 
 TURNS = int(os.environ.get("BROWSER_TURNS", "12"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -38,7 +38,7 @@ def api_turns(url: str) -> list[float]:
     times = []
     for n in range(TURNS):
         t0 = time.perf_counter()
-        out = call(url, "submit_answer", started["session_id"], f"{TEXTS[n % len(TEXTS)]} ({n})")
+        out = call(url, "submit_answer", started["session_id"], answer_text(started["session_id"], n))
         times.append(time.perf_counter() - t0)
         if "error" in out:
             raise SystemExit(out["error"])
@@ -54,14 +54,16 @@ def browser_turns(url: str) -> list[float]:
         page: Any = browser.new_page(viewport={"width": 1366, "height": 900})
         page.set_default_timeout(120_000)
         page.goto(url)
-        page.get_by_label("number input for Number of questions").fill("10")  # room for every measured turn, as the API's session
+        page.get_by_label("number input for Number of questions").fill(
+            "10"
+        )  # room for every measured turn, as the API's session
         page.locator("#start-btn").click()
         page.locator("#chat").get_by_text("Question 1").first.wait_for()
         box = page.locator("#answer textarea")
         for n in range(TURNS + 1):  # the first turn warms the page's own code; it is not counted
             page.locator("#submit-btn:not([disabled])").wait_for()
             before = page.evaluate(CARDS)
-            box.fill(f"{TEXTS[n % len(TEXTS)]} ({n})")
+            box.fill(answer_text("browser", n))
             t0 = time.perf_counter()
             page.locator("#submit-btn").click()
             page.wait_for_function(CARD_ADDED, arg=[before], polling="raf")

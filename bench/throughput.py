@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -118,15 +120,30 @@ def answers() -> list[str]:
 
 
 TEXTS = answers()
+_ENDS = re.compile(r"([.!?])(\s|$)")
+
+
+def unique(text: str, tag: str) -> str:
+    """`text` with `tag` in every sentence: no two candidates' sentences are alike, as with real people.
+
+    The critic keeps recent answer sentences' vectors (a follow-up is judged on the main answer again), so a
+    benchmark that sent the same sentences from every candidate would measure that cache, not the critic.
+    """
+    return _ENDS.sub(rf" ({tag})\1\2", text)
+
+
+def answer_text(session_id: str, n: int) -> str:
+    """The n-th answer of the candidate in `session_id`: one of TEXTS, its every sentence tagged."""
+    return unique(TEXTS[(zlib.crc32(session_id.encode()) + n) % len(TEXTS)], f"{session_id[:6]}-{n}")
 
 
 def candidate(url: str, latencies: list[float], errors: list[str], lock: threading.Lock) -> None:
     try:
         started = call(url, "start_interview", "feature", "", "pm", 10)
         for n in range(TURNS):
-            text = TEXTS[(hash(started["session_id"]) + n) % len(TEXTS)]
+            text = answer_text(started["session_id"], n)
             t0 = time.perf_counter()
-            out = call(url, "submit_answer", started["session_id"], f"{text} ({n})")
+            out = call(url, "submit_answer", started["session_id"], text)
             with lock:
                 latencies.append(time.perf_counter() - t0)
                 if "error" in out:

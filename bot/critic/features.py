@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.critic.support import CREDIT, LABELS, Cues, SupportModel
-from bot.retrieval.embeddings import cached_vectors, get_model
+from bot.retrieval.embeddings import VectorCache, cached_vectors
+
+# The vectors of recent answers' sentences, apart from the bank's (`cached_vectors`), so answers never push those
+# out. A follow-up is judged on everything said to the question, so the main answer's sentences come back once per
+# follow-up; here they are embedded once. In memory only, bounded (about 3 MB), never saved.
+recent_sentences = VectorCache(size=2048)
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|;\s+|\s+[-*\u2022]\s+|^\s*[-*\u2022]\s+|\s+\(?\d[.)]\s+", re.MULTILINE)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|ten|twenty|fifty|hundred|thousand|half|double)\b", re.I)
@@ -73,7 +78,7 @@ class AnswerView:
     def of(cls, answer: str) -> AnswerView:
         raw = split_sentences(answer)
         cleaned = [strip_empty_reasons(s) or s for s in raw]
-        vectors = get_model().embed(cleaned) if cleaned else np.zeros((0, 384), dtype=np.float32)
+        vectors = recent_sentences(cleaned)
         keep: list[int] = []
         for i in range(len(cleaned)):
             if not keep or float((vectors[keep] @ vectors[i]).max()) < DUPLICATE:

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import threading
 import time
+import zlib
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PARENT_CHECK_S = 1.0  # how often a worker checks that the app's process is still there
+ROUTE_CHARS = 200  # answers whose first answer to the question starts alike go to the same worker
 SCORE_TIMEOUT_S = 60.0  # a critique takes well under a second; past this the worker is presumed stuck
 WARM_ANSWER = (
     "I would build an eval set from real traffic, stratified by segment, with two raters and a written rubric, "
@@ -80,12 +82,16 @@ def _score(target: Target, answer: str, probe: Probe | None) -> Critique:
 
 
 class CriticPool:
-    """`processes` scoring workers (spawned, never forked: the app's threads and locks stay in the app)."""
+    """`processes` scoring workers (spawned, never forked: the app's threads and locks stay in the app).
+
+    Each worker has its own queue, and the answers to one question go to the same worker: a follow-up is judged
+    on everything said to the question, and that worker already holds the main answer's sentence vectors.
+    """
 
     def __init__(self, settings: Settings, processes: int) -> None:
         self.settings = settings
         self.processes = processes
-        self._executor: ProcessPoolExecutor | None = None
+        self._executors: list[ProcessPoolExecutor] = []
         self._ready = False
         self._lock = threading.Lock()
 
@@ -98,15 +104,18 @@ class CriticPool:
         if self.processes < 1:
             return False
         with self._lock:
-            if self._executor is not None:
+            if self._executors:
                 return self._ready
             context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=context, initializer=_start_worker, initargs=(self.settings, os.getpid())
-            )
-            executor = self._executor
+            self._executors = [
+                ProcessPoolExecutor(
+                    1, mp_context=context, initializer=_start_worker, initargs=(self.settings, os.getpid())
+                )
+                for _ in range(self.processes)
+            ]
+            executors = list(self._executors)
         try:
-            warm: list[Future[int]] = [executor.submit(_warm) for _ in range(self.processes)]
+            warm: list[Future[int]] = [executor.submit(_warm) for executor in executors]
             pids = {future.result(timeout=600) for future in warm}
         except Exception:  # noqa: BLE001 - no pool is a slower app, not a broken one
             log.warning("critic workers did not start; critiques run in the app's process", exc_info=True)
@@ -118,9 +127,11 @@ class CriticPool:
 
     def score(self, target: Target, answer: str, probe: Probe | None) -> Critique | None:
         """The critique without citations, from a worker; None when no worker can take it (the caller scores)."""
-        executor = self._executor
-        if not self._ready or executor is None:
+        executors = self._executors
+        if not self._ready or not executors:
             return None
+        first = probe.earlier if probe is not None and probe.earlier else answer  # the question's first answer
+        executor = executors[zlib.crc32(first[:ROUTE_CHARS].encode()) % len(executors)]
         try:
             return executor.submit(_score, target, answer, probe).result(timeout=SCORE_TIMEOUT_S)
         except BrokenProcessPool:
@@ -134,14 +145,14 @@ class CriticPool:
     def _restart(self) -> None:
         with self._lock:
             self._ready = False
-            broken, self._executor = self._executor, None
-        if broken is not None:
-            broken.shutdown(wait=False, cancel_futures=True)
+            broken, self._executors = self._executors, []
+        for executor in broken:
+            executor.shutdown(wait=False, cancel_futures=True)
         threading.Thread(target=self.start, name="critic-workers", daemon=True).start()
 
     def close(self) -> None:
         with self._lock:
             self._ready = False
-            executor, self._executor = self._executor, None
-        if executor is not None:
+            executors, self._executors = self._executors, []
+        for executor in executors:
             executor.shutdown(wait=True, cancel_futures=True)

@@ -137,18 +137,24 @@ def _bank_references(bank: QuestionBank) -> tuple[np.ndarray, np.ndarray, tuple[
 
 
 def warm_bank_references(bank: QuestionBank, rubric: Rubric | None = None, saved: Path | None = None) -> None:
-    """Embed every bank question's references (and the rubric's concepts) now, at start, not in the first critique.
+    """Embed every bank question's references, outline and the rubric's concepts now, not in the first critique.
 
     With `saved`, the vectors an earlier start wrote there are read first, and the file is written again when
     it lacks some of these texts. Only the bank's and rubric's own texts go there, never a candidate's.
     """
+    from bot.critic.feedback import outline
+
     rows, _ = _reference_rows(bank)
     concepts = [] if rubric is None else [c for d in SCORED for c in rubric.dimensions[d].concepts]
+    # and what each question's copy check compares an answer with (else each question's first critique embeds it)
+    copies = list(
+        dict.fromkeys(t for q in bank.questions for t in copy_references(Target.of(q), outline(Target.of(q))))
+    )
     known = set(cached_vectors.load(saved)) if saved is not None else set()
     _bank_references(bank)
-    embed_references(concepts)
-    if saved is not None and not {*rows, *concepts} <= known:
-        cached_vectors.save(saved, [*rows, *concepts])
+    embed_references([*concepts, *copies])
+    if saved is not None and not {*rows, *concepts, *copies} <= known:
+        cached_vectors.save(saved, list(dict.fromkeys([*rows, *concepts, *copies])))
 
 
 def _bank_fit(view: AnswerView, bank: QuestionBank, own: str | None) -> float:
@@ -162,6 +168,13 @@ def _bank_fit(view: AnswerView, bank: QuestionBank, own: str | None) -> float:
     return float(top3[others].max()) if others else 0.0
 
 
+def copy_references(target: Target, outline: list[str]) -> list[str]:
+    """What a pasted answer would copy: the outline's lines, the key points, and the sentences of both."""
+    points = [p for d in SCORED for p in target.key_points.get(d, [])]
+    pieces = [piece for p in [*outline, *points] for piece in split_sentences(p)]  # long points paste as pieces
+    return [*outline, *points, *pieces]
+
+
 def signals(
     view: AnswerView, target: Target, rubric: Rubric, bank: QuestionBank, outline: list[str], credit: np.ndarray
 ) -> Signals:
@@ -171,9 +184,7 @@ def signals(
     concepts = [c for d in SCORED for c in rubric.dimensions[d].concepts]
     generic = view.similarity(concepts)
     topical = _top3(sims)
-    points = [p for d in SCORED for p in target.key_points.get(d, [])]
-    pieces = [piece for p in [*outline, *points] for piece in split_sentences(p)]  # long points paste as pieces
-    copies = view.similarity([*outline, *points, *pieces, *concepts])
+    copies = view.similarity([*copy_references(target, outline), *concepts])
     n = max(len(view.sentences), 1)
     return Signals(
         topicality=topical,
