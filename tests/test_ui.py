@@ -360,6 +360,18 @@ def test_history_reads_as_words_and_plots_a_single_session() -> None:
     assert re.fullmatch(r"\d\.\d", rows[0][3]) and rows[1][3] == "—"
     assert set(out[history.plot]["session"]) == {"01"}  # the one finished session is plotted
 
+    # a past session opens from History: its resume link, only for sessions History listed for this key
+    assert out[history.open_pick].choices == [
+        (f"{r[0]} · {role} · {r[4]}", n) for n, (r, role) in enumerate(zip(rows, ("feature", "platform"), strict=True))
+    ]
+    sessions = out[history.sessions]
+    link = history.on_open(sessions, 1, "cand-history")[history.open_link]
+    opened = re.search(r"\?session=([\w-]+)&candidate=cand-history", link)
+    assert opened and opened.group(1) == sessions[1] and sessions[1] != done.session_id
+    tab = CoachApp(service).interview  # and that link reopens the open interview, its question waiting
+    assert "Question 1" in str(tab.on_load(fake_request(session=sessions[1], candidate="cand-history"))[tab.chat])
+    assert history.on_open(sessions, 7, "cand-history")[history.open_link] == ""  # not a listed session
+
 
 def test_guides_show_once_titled_and_excerpts_render_markdown_safely() -> None:
     from bot.config import get_settings

@@ -17,6 +17,7 @@ from bot.web.errors import guarded
 from bot.web.page import Page
 from bot.web.render import results_html
 from bot.web.reports import progress_frame
+from bot.web.request_info import resume_link
 
 NO_HISTORY = "No past sessions or drills for this candidate key yet."
 DRILL_HEADERS = ["started", "drill", "title", "difficulty", "score", "result"]
@@ -56,6 +57,9 @@ class HistoryTab:
             self.drill_table = gr.Dataframe(
                 headers=DRILL_HEADERS, interactive=False, label="Drills (score: share of points, or the latest kappa)"
             )
+            self.sessions = gr.State([])  # the listed sessions' ids, server-side; the picker holds their positions
+            self.open_pick = gr.Dropdown([], label="Open a past session", visible=False, elem_id="h-open")
+            self.open_link = gr.Markdown("", elem_id="h-open-link")
             self.reviewed = gr.State([])  # the reviewed sessions' ids, server-side; the picker holds their positions
             self.comments_pick = gr.Dropdown(
                 [], label="Read your coach's comments", visible=False, elem_id="h-comments"
@@ -65,8 +69,14 @@ class HistoryTab:
     def wire(self) -> None:
         """Connect the handlers."""
         outputs = [self.table, self.plot, self.drill_table, self.page.candidate, self.page.banner]
-        outputs += [self.reviewed, self.comments_pick, self.comments]
+        outputs += [self.reviewed, self.comments_pick, self.comments, self.sessions, self.open_pick, self.open_link]
         self.history_btn.click(self.on_history, self.candidate_box, outputs, api_visibility="private")
+        self.open_pick.change(
+            self.on_open,
+            [self.sessions, self.open_pick, self.candidate_box],
+            [self.page.banner, self.open_link],
+            api_visibility="private",
+        )
         self.comments_pick.change(
             self.on_comments,
             [self.reviewed, self.comments_pick],
@@ -94,6 +104,9 @@ class HistoryTab:
         ]
         reviewed = [h for h in items if h["session_id"] in marks]
         choices = [(f"{h['started'][:16].replace('T', ' ')} · {h['role']}", n) for n, h in enumerate(reviewed)]
+        listed = [
+            (f"{h['started'][:16].replace('T', ' ')} · {h['role']} · {status(h)}", n) for n, h in enumerate(items)
+        ]
         return {
             self.table: rows,
             self.plot: progress_frame(items),
@@ -103,7 +116,21 @@ class HistoryTab:
             self.reviewed: [h["session_id"] for h in reviewed],
             self.comments_pick: gr.Dropdown(choices=choices, value=None, visible=bool(choices)),
             self.comments: "",
+            self.sessions: [h["session_id"] for h in items],
+            self.open_pick: gr.Dropdown(choices=listed, value=None, visible=bool(listed)),
+            self.open_link: "",
         }
+
+    @guarded
+    def on_open(
+        self, sessions: list[str] | None, index: int | None, candidate: str, request: gr.Request | None = None
+    ) -> dict[Any, Any]:
+        """A link that reopens one listed session in the Interview tab: its chat and cards, or its summary."""
+        listed = list(sessions or [])
+        if index is None or not 0 <= int(index) < len(listed):
+            return {self.open_link: ""}
+        link = resume_link(request, listed[int(index)], (candidate or "").strip())
+        return {self.open_link: f"[Open this session]({link}) (its private resume link; it opens in this tab)"}
 
     @guarded
     def on_comments(self, reviewed: list[str] | None, index: int | None) -> dict[Any, Any]:
