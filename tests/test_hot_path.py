@@ -116,7 +116,9 @@ def test_bank_vectors_are_saved_once_and_hold_only_the_bank_and_rubric(tmp_path,
 
     from bot.content.questions import load_bank
     from bot.content.rubric import load_rubric
-    from bot.critic.signals import _reference_rows, warm_bank_references
+    from bot.critic.feedback import outline
+    from bot.critic.model import Target
+    from bot.critic.signals import _reference_rows, copy_references, warm_bank_references
     from bot.retrieval.embeddings import MODEL_SHA256, VectorCache, get_model
 
     settings = get_settings()
@@ -127,7 +129,9 @@ def test_bank_vectors_are_saved_once_and_hold_only_the_bank_and_rubric(tmp_path,
         texts = {str(t) for t in file["texts"]}
         assert str(file["model"]) == MODEL_SHA256 and file["vectors"].shape == (len(texts), 384)
     concepts = {c for d in rubric.dimensions.values() for c in d.concepts}
-    assert set(_reference_rows(bank)[0]) <= texts <= set(_reference_rows(bank)[0]) | concepts
+    # and each question's outline and key-point sentences (a first critique embedded them): the bank's own text
+    copies = {t for q in bank.questions for t in copy_references(Target.of(q), outline(Target.of(q)))}
+    assert set(_reference_rows(bank)[0]) | copies <= texts <= set(_reference_rows(bank)[0]) | concepts | copies
 
     counts: Counter = Counter()
     count_calls(monkeypatch, counts, get_model(), "embed")

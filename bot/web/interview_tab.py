@@ -147,9 +147,12 @@ class InterviewTab:
         setup = [self.role, self.domain, self.background, self.questions, self.difficulty, self.minutes]
         self.start_btn.click(self.on_start, [*setup, self.page.candidate], self.start_outputs, **private)
         for trigger in (self.submit_btn.click, answer.submit):
-            trigger(self.lock_buttons, None, self.buttons, **fast).then(
-                self.on_answer_streamed, [session, answer], self.turn_outputs, **private
-            ).then(self.unlock_buttons, None, self.buttons, **fast)
+            # the answer goes at once, beside the lock rather than after its round trip (the browser turn's
+            # latency); a second press meanwhile is refused by Gradio (trigger_mode "once") and by the server
+            trigger(self.lock_buttons, None, self.buttons, **fast)
+            trigger(self.on_answer_streamed, [session, answer], self.turn_outputs, **private).then(
+                self.unlock_buttons, None, self.buttons, **fast
+            )
         self.end_btn.click(lambda: gr.Row(visible=True), None, self.end_confirm, **fast)
         self.end_no.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
         self.end_yes.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
