@@ -147,12 +147,10 @@ class InterviewTab:
         setup = [self.role, self.domain, self.background, self.questions, self.difficulty, self.minutes]
         self.start_btn.click(self.on_start, [*setup, self.page.candidate], self.start_outputs, **private)
         for trigger in (self.submit_btn.click, answer.submit):
-            # the answer goes at once, beside the lock rather than after its round trip (the browser turn's
-            # latency); a second press meanwhile is refused by Gradio (trigger_mode "once") and by the server
-            trigger(self.lock_buttons, None, self.buttons, **fast)
-            trigger(self.on_answer_streamed, [session, answer], self.turn_outputs, **private).then(
-                self.unlock_buttons, None, self.buttons, **fast
-            )
+            # the answer goes at once, with no round trip to lock the buttons first (Gradio sends a page's events
+            # one after another, so a lock before the answer cost the browser turn about 70 ms); a second press
+            # meanwhile is refused by Gradio (trigger_mode "once") and a double submit by the server
+            trigger(self.on_answer_streamed, [session, answer], self.turn_outputs, **private)
         self.end_btn.click(lambda: gr.Row(visible=True), None, self.end_confirm, **fast)
         self.end_no.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
         self.end_yes.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
