@@ -15,6 +15,7 @@ SCRIPTS = [
     "load_test.py",
     "hot_path.py",
     "throughput.py",
+    "browser_turn.py",
     "drills.py",
 ]
 
