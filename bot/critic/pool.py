@@ -143,16 +143,15 @@ class CriticPool:
             return None
 
     def _restart(self) -> None:
-        with self._lock:
-            self._ready = False
-            broken, self._executors = self._executors, []
-        for executor in broken:
-            executor.shutdown(wait=False, cancel_futures=True)
+        self._stop(wait=False)
         threading.Thread(target=self.start, name="critic-workers", daemon=True).start()
 
     def close(self) -> None:
+        self._stop(wait=True)
+
+    def _stop(self, wait: bool) -> None:
         with self._lock:
             self._ready = False
             executors, self._executors = self._executors, []
         for executor in executors:
-            executor.shutdown(wait=True, cancel_futures=True)
+            executor.shutdown(wait=wait, cancel_futures=True)
