@@ -28,9 +28,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served in-process on a free loopback port."""
+def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served in-process on a free loopback port, with its own data folder (for a module's fixture)."""
     from bot.interview.service import InterviewService
     from bot.web.app import build_app
 
@@ -39,6 +38,11 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     address = serve(demo)
     yield address
     demo.close()
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from served_app(tmp_path_factory)
 
 
 def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:

@@ -502,6 +502,14 @@ def state_of_session(app: App, out: dict[Any, Any]) -> str:
 
 
 @pytest.mark.browser
+def sign_in_in_browser(page: Any, email: str, password: str) -> None:
+    """Open the Coach tab of the page and submit the sign-in form (the caller checks what came of it)."""
+    page.get_by_role("tab", name="Coach").click()
+    page.locator("#coach-email").locator("input, textarea").fill(email)
+    page.locator("#coach-password input").fill(password)
+    page.locator("#coach-sign-in").click()
+
+
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Chromium is not installed at /usr/bin/chromium")
 def test_coach_signs_in_and_creates_an_assignment_in_the_browser(shared: App) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -519,20 +527,14 @@ def test_coach_signs_in_and_creates_an_assignment_in_the_browser(shared: App) ->
             page: Any = browser.new_page(viewport={"width": 1280, "height": 1600})
             page.set_default_timeout(30_000)
             page.goto(url)
-            page.get_by_role("tab", name="Coach").click()
-            page.locator("#coach-email").locator("input, textarea").fill(email)
-            page.locator("#coach-password input").fill("wrong password here")
-            page.locator("#coach-sign-in").click()
+            sign_in_in_browser(page, email, "wrong password here")
             expect(page.locator("#coach-status")).to_contain_text("wrong email or password")
             page.locator("#coach-password input").fill(PASSWORD)
             page.locator("#coach-sign-in").click()
             expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
             page.wait_for_function("() => localStorage.getItem('coach-device') !== null")  # the device token
             page.reload()  # a new page load reads it back from localStorage and sends it with the next sign-in
-            page.get_by_role("tab", name="Coach").click()
-            page.locator("#coach-email").locator("input, textarea").fill(email)
-            page.locator("#coach-password input").fill(PASSWORD)
-            page.locator("#coach-sign-in").click()
+            sign_in_in_browser(page, email, PASSWORD)
             expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
             with shared.store.session() as db:  # one device: the second sign-in presented the first one's token
                 assert db.scalar(select(func.count()).select_from(CoachDevice).where(CoachDevice.coach_id == cid)) == 1

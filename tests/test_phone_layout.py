@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from tests.test_browser import ARGS, CHROMIUM
-from tests.test_ui import ANSWER, serve
+from tests.test_browser import ARGS, CHROMIUM, served_app
+from tests.test_ui import ANSWER
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 TABS = ["Interview", "Drills", "History", "Guides", "About the feedback", "Coach"]
@@ -24,15 +23,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served in-process on a free loopback port."""
-    from bot.interview.service import InterviewService
-    from bot.web.app import build_app
-
-    demo = build_app(InterviewService(Settings(data_dir=tmp_path_factory.mktemp("phone-data"))))
-    demo.queue(default_concurrency_limit=16)
-    address = serve(demo)
-    yield address
-    demo.close()
+    yield from served_app(tmp_path_factory)
 
 
 def box(locator: Any) -> dict[str, float]:

@@ -280,6 +280,7 @@ def test_the_message_shows_on_the_field_at_fault_in_the_browser(shared: App) -> 
     from playwright.sync_api import expect, sync_playwright
 
     from tests.test_browser import ARGS, CHROMIUM
+    from tests.test_coach_ui import sign_in_in_browser
     from tests.test_ui import serve
 
     email = f"form@{uuid.uuid4().hex[:8]}.example"
@@ -292,10 +293,7 @@ def test_the_message_shows_on_the_field_at_fault_in_the_browser(shared: App) -> 
             page: Any = browser.new_page(viewport={"width": 1280, "height": 2400})
             page.set_default_timeout(30_000)
             page.goto(url)
-            page.get_by_role("tab", name="Coach").click()
-            page.locator("#coach-email").locator("input, textarea").fill(email)
-            page.locator("#coach-password input").fill(PASSWORD)
-            page.locator("#coach-sign-in").click()
+            sign_in_in_browser(page, email, PASSWORD)
             expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
             page.get_by_text("Custom questions (optional").click()
             page.locator("#cq-text textarea").fill("Too short?")

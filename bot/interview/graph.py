@@ -20,6 +20,7 @@ from bot.critic.model import Citation, Critique, Target
 from bot.critic.offline import Probe
 from bot.interview.hints import HINTS_FILE, HintBook, clarification, hint_text, load_hints
 from bot.interview.policy import HINT_PENALTY, choose_question, classify, probe_dimension, record_critique
+from bot.interview.retry import AttemptLog
 from bot.interview.state import ENDED, SKIPPED, InterviewState, Message, QuestionResult, kept_critique
 from bot.interview.summary import summarize
 from bot.llm.chat import LLM, LLMFailure, Usage
@@ -72,21 +73,8 @@ class GuideSearch(Protocol):
     def __call__(self, text: str, role: str, topic: str | None = None) -> list[Citation]: ...
 
 
-class TurnLog(Protocol):
+class TurnLog(AttemptLog, Protocol):
     """Where turns and finished sessions are written (see `bot.storage.store.Store`)."""
-
-    def add_turn(
-        self,
-        session_id: str,
-        kind: str,
-        prompt: str,
-        answer: str,
-        question_id: str | None,
-        seq: int | None = None,
-        late: bool = False,
-    ) -> int: ...
-
-    def attach_critique(self, turn_id: int, critique: dict[str, Any]) -> None: ...
 
     def finish(
         self, session_id: str, summary: dict[str, Any], usage: dict[str, Any], archive: dict[str, Any] | None = None
