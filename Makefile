@@ -42,8 +42,9 @@ lint: setup-dev
 	$(BIN)/mypy bot app.py
 
 # Coverage of bot/ (CLI subprocesses included) with a floor: fail_under in pyproject.toml's [tool.coverage.report].
+# One pytest-xdist worker per core (at most 4); the PostgreSQL tests all run on one of them (tests/conftest.py).
 test: lint
-	$(BIN)/python -m pytest --cov --cov-report=term
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup --cov --cov-report=term
 
 # Mutation testing of the rules (bot/critic, bot/interview, bot/coaching, bot/storage; config in [tool.mutmut]).
 # Slow: not part of `make test`. One module: make mutate MUTANTS='bot.interview.policy*'

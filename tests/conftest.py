@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.config import Settings, get_settings
@@ -21,29 +22,123 @@ for key in ("COACH_LLM", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HF_TOKEN", "CHR
 Settings.model_config["env_file"] = None
 
 WITHOUT_INDEX = "without_index"  # the marker (registered in pyproject.toml) for tests whose data folder starts empty
+# Tests on the one shared PostgreSQL database (TEST_DATABASE_URL; some restart its server) run in one xdist worker.
+POSTGRES_MODULES = {"test_replicas.py", "test_scale_out.py"}
+# Tests of one costly module fixture (the held-out split's figures: about 30 CPU-seconds) share a worker too.
+SHARED_MODULE_FIXTURES = {"held_out"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group tests for `pytest -n --dist loadgroup` (`make test`): each group runs on one worker, in order."""
+    for item in items:
+        if "postgres" in item.nodeid or item.path.name in POSTGRES_MODULES:
+            item.add_marker(pytest.mark.xdist_group("postgres"))
+        elif SHARED_MODULE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail a grouped test that xdist scheduled without its group, rather than let it race on the database."""
+    group = item.get_closest_marker("xdist_group")
+    if os.environ.get("PYTEST_XDIST_WORKER") and group and not item.nodeid.endswith(f"@{group.args[0]}"):
+        pytest.fail("pytest-xdist ignored the xdist_group mark (pytest 9.2 with xdist 3.8): see pyproject.toml")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Coach passwords hashed with argon2's own test profile (CHEAPEST) in this process, not RFC 9106 strength.
+
+    A strong hash costs about 0.4 CPU-seconds by design and the coach tests make hundreds. The code around the
+    hasher is unchanged; the CLI's subprocesses and `test_passwords_are_hashed_with_argon2id_at_rfc_9106_strength`
+    use the app's own parameters.
+    """
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from bot.coaching import accounts
+
+    real = accounts.PASSWORDS
+    accounts.PASSWORDS = PasswordHasher.from_parameters(CHEAPEST)
+    yield
+    accounts.PASSWORDS = real
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embed_each_text_once() -> Iterator[None]:
+    """Within a test process, the model embeds each distinct text once; later calls reuse its vector.
+
+    Many tests ingest the guides again or critique in a fresh folder, and each would otherwise embed the same
+    few thousand texts again (about 10 CPU-seconds each time). The model is the real one, called the same
+    way; the vectors are what it returned for that text. Counting tests still see every call to `embed`.
+    """
+    from bot.retrieval.embeddings import MiniLM
+
+    real = MiniLM.embed
+    seen: dict[str, np.ndarray] = {}
+
+    def embed(self: MiniLM, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return real(self, texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in seen]
+        if missing:
+            seen.update(zip(missing, real(self, missing), strict=True))
+        return np.array([seen[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+    MiniLM.embed = embed  # type: ignore[method-assign]
+    yield
+    MiniLM.embed = real  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """One index of the real guides, built once per test session and shared read-only."""
+    """One index of the real guides and the bank's saved vectors per test run, copied into each test's folder.
+
+    Under `pytest -n` the first xdist worker to get here builds it in the run's shared folder (the others wait
+    on a file lock) and each worker takes its own copy, so no two processes open one Chroma folder.
+    """
+    from filelock import FileLock
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    shared = tmp_path_factory.getbasetemp()
+    shared = shared.parent if worker else shared  # xdist: .../pytest-N/popen-gw0 -> .../pytest-N, one per run
+    source = Settings(data_dir=shared / "index")
+    with FileLock(shared / "index.lock"):
+        if not (source.data_dir / "built").exists():
+            _build_index(source)
+    if not worker:
+        return source
+    own = Settings(data_dir=tmp_path_factory.mktemp("index"))
+    shutil.copytree(source.chroma_dir, own.chroma_dir)
+    shutil.copy(source.vectors_path, own.vectors_path)
+    return own
+
+
+def _build_index(settings: Settings) -> None:
+    from bot.content.questions import load_bank
+    from bot.content.rubric import load_rubric
+    from bot.critic.signals import warm_bank_references
     from bot.retrieval.index import ingest
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("index"))
     ingest(settings)
-    return settings
+    bank, rubric = load_bank(settings.questions_dir), load_rubric(settings.rubric_path)
+    warm_bank_references(bank, rubric, settings.vectors_path)
+    (settings.data_dir / "built").touch()
 
 
 @pytest.fixture(autouse=True)
 def data_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point the data folder at a fresh temporary directory for each test, holding a copy of the guide index.
 
-    Copying the session's index is much cheaper than embedding every guide again, and `ensure_index` still
-    checks the copy against the guides on disk, so a stale index is still noticed.
+    The copy includes the bank vectors the app's warm-up saves. Copying is much cheaper than embedding every
+    guide and bank sentence again, and `ensure_index` still checks the copy against the guides on disk, so a
+    stale index is still noticed.
     """
     folder = tmp_path / "data"
     if request.node.get_closest_marker(WITHOUT_INDEX) is None:
         index: Settings = request.getfixturevalue("built_index")
         shutil.copytree(index.chroma_dir, folder / "chroma")
+        shutil.copy(index.vectors_path, folder / index.vectors_path.name)  # what a warm-up would have saved
     monkeypatch.setenv("COACH_DATA_DIR", str(folder))
     get_settings.cache_clear()
     yield folder

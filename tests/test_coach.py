@@ -8,6 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
 from bot.coaching import accounts, assignments, devices, reviews
@@ -54,6 +55,12 @@ def two_coaches(store):
 
 
 # ------------------------------------------------------------------ accounts and sign-in
+
+
+def test_passwords_are_hashed_with_argon2id_at_rfc_9106_strength():
+    # the tests hash with argon2's cheapest profile (conftest); the app's own hasher is this one
+    production = PasswordHasher.from_parameters(accounts.PASSWORD_PARAMETERS)
+    assert production.hash(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def test_password_is_stored_as_argon2_hash(store):

@@ -206,7 +206,7 @@ def test_launch_hands_the_setting_to_the_server(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "")
     monkeypatch.setattr(web_app, "get_settings", lambda: Settings(forwarded_allow_ips="10.0.0.5"))
     monkeypatch.setattr(web_app, "InterviewService", lambda settings: SimpleNamespace(settings=settings))
-    monkeypatch.setattr(web_app, "warm_up", lambda service: None)
+    monkeypatch.setattr(web_app, "warm_up", lambda service, workers=False: None)
     monkeypatch.setattr(web_app, "keep_pruning", lambda service: None, raising=False)  # no background work
     launched: dict[str, str] = {}
 

@@ -1,5 +1,7 @@
 """A turn does the turn's work only: no settings parsing, client construction, folder scans or ingest planning."""
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -147,6 +149,30 @@ def test_bank_vectors_are_saved_once_and_hold_only_the_bank_and_rubric(tmp_path,
     (tmp_path / "torn.npz").write_bytes(saved.read_bytes()[:1000])
     assert fresh.load(tmp_path / "other.npz") == [] and fresh.load(tmp_path / "torn.npz") == []
     assert fresh.load(tmp_path / "missing.npz") == []
+
+
+COUNT_EMBEDDED = """
+import sys
+from bot.cli import main
+from bot.retrieval.embeddings import MiniLM
+embedded = []
+real = MiniLM.embed
+MiniLM.embed = lambda self, texts: embedded.extend(texts) or real(self, texts)
+code = main(["practice", "--role", "feature", "--questions", "1", "--answers", sys.argv[1], "--json"])
+print(code, len(embedded))
+"""
+
+
+def test_a_process_that_never_warmed_up_reads_the_saved_bank_vectors(data_dir, tmp_path):
+    """The CLI (no warm-up) embeds the answer, not the bank's 1,200 sentences, once a warm-up saved them."""
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps([ANSWER]))
+    env = {**os.environ, "COACH_DATA_DIR": str(data_dir)}
+    assert get_settings().vectors_path.exists()  # the data folder holds what the app's warm-up saved
+    run = [sys.executable, "-c", COUNT_EMBEDDED, str(answers)]
+    done = subprocess.run(run, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=True)
+    code, embedded = map(int, done.stdout.split()[-2:])
+    assert code == 0 and 0 < embedded < 50, done.stdout[-300:]  # without the saved file: 1,215 texts
 
 
 @pytest.mark.without_index

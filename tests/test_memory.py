@@ -12,12 +12,14 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import PROJECT_ROOT
+from bot.critic.pool import default_processes
 from tests.test_replicas import free_port, wait_up
 
 HOSTILE = 2000
@@ -39,16 +41,39 @@ def server(data_dir: Path) -> Iterator[tuple[int, int]]:
     """`python app.py` on the test's data folder (a copy of the index); yields (port, pid)."""
     port = free_port()
     env = {**os.environ, "PORT": str(port), "COACH_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False"}
-    for name in ("COACH_LLM", "DATABASE_URL"):
+    # COVERAGE_PROCESS_CONFIG: no coverage tracing in the server under `make test`, whose tracer would grow with
+    # every line it sees; this measures the app's own memory
+    for name in ("COACH_LLM", "DATABASE_URL", "COVERAGE_PROCESS_CONFIG"):
         env.pop(name, None)
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         wait_up(port)
+        warmed_up(proc.pid)
         yield port, proc.pid
     finally:
         proc.kill()
         proc.wait(timeout=30)
+
+
+def critic_workers(pid: int) -> int:
+    """How many critic worker processes (spawned by multiprocessing, from any thread) `pid` has now."""
+    count = 0
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            for child in task.read_text().split():
+                count += b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:  # a thread or child that just ended
+            continue
+    return count
+
+
+def warmed_up(pid: int, timeout: float = 120.0) -> None:
+    """Wait for the warm-up behind the page to finish: its last step starts the critic's worker processes."""
+    expected, deadline = default_processes(), time.monotonic() + timeout
+    while critic_workers(pid) < expected:
+        assert time.monotonic() < deadline, f"the app started fewer than {expected} critic workers in {timeout:.0f} s"
+        time.sleep(0.2)
 
 
 def call(conn: http.client.HTTPConnection, api: str, data: list[object]) -> int:

@@ -22,7 +22,7 @@ from bot.critic import feedback
 from bot.critic.features import AnswerView, Coverage
 from bot.critic.guard import CAP, GRADER_FLAG, cap_scores, screen
 from bot.critic.model import Citation, Critique, Target
-from bot.critic.signals import Signals, language, language_name, signals
+from bot.critic.signals import Signals, language, language_name, read_saved_references, signals
 from bot.critic.support import CREDIT, SupportModel, load_support
 from bot.errors import CoachError
 
@@ -214,6 +214,7 @@ def critique_target(
 ) -> Critique:
     """The offline critique of `answer` against `target` (or of a follow-up answer, when `probe` is given)."""
     settings = settings or get_settings()
+    read_saved_references(settings.vectors_path)
     rubric = load_rubric(settings.rubric_path)
     model = load_support(settings.knowledge_dir)
     screened = screen(answer, settings.answer_token_limit)

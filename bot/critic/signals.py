@@ -136,6 +136,21 @@ def _bank_references(bank: QuestionBank) -> tuple[np.ndarray, np.ndarray, tuple[
     return embed_references(rows), np.array(starts), tuple(q.id for q in bank.questions)
 
 
+_read_saved: set[Path] = set()
+
+
+def read_saved_references(path: Path) -> None:
+    """Read the bank's vectors that a warm-up saved at `path` (once per process and path).
+
+    The app's warm-up saves them; without this a process that never warms up (the CLI, a script calling
+    `critique()`) embeds the whole bank (about 1,200 sentences, several CPU-seconds) on its first critique.
+    A missing or stale file is ignored: what is not in it is embedded as before.
+    """
+    if path not in _read_saved:
+        _read_saved.add(path)
+        cached_vectors.load(path)
+
+
 def warm_bank_references(bank: QuestionBank, rubric: Rubric | None = None, saved: Path | None = None) -> None:
     """Embed every bank question's references, outline and the rubric's concepts now, not in the first critique.
 
