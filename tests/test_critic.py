@@ -13,6 +13,7 @@ from bot.content.questions import load_bank
 from bot.content.rubric import load_rubric
 from bot.content.vocabulary import DIMENSIONS
 from bot.critic.calibration import FIT_SPLITS, HELD_OUT, figures, load_figures, load_labelled
+from tests.cli import run_main
 
 SETTINGS = get_settings()
 BANK = load_bank(SETTINGS.questions_dir)
@@ -136,7 +137,7 @@ def _cli(*args, stdin=""):
     )
 
 
-def test_cli_critique_json_and_empty_answer():
+def test_cli_critique_json_and_empty_answer(monkeypatch):
     ok = _cli("critique", "--role", "feature", "--question", QUESTION.text, "--json", stdin=STRONG)
     assert ok.returncode == 0, ok.stderr
     data = json.loads(ok.stdout)
@@ -144,7 +145,7 @@ def test_cli_critique_json_and_empty_answer():
     assert data["overall"] == in_process.overall and data["dimensions"] == in_process.dimensions
     assert data["question_id"] == "fea-001"
     for blank in ("", "   \n\t "):
-        bad = _cli("critique", "--role", "feature", "--question", QUESTION.text, stdin=blank)
+        bad = run_main(monkeypatch, "critique", "--role", "feature", "--question", QUESTION.text, stdin=blank)
         assert bad.returncode == 2 and "Traceback" not in bad.stderr
         assert len(bad.stderr.strip().splitlines()) == 1
 

@@ -35,6 +35,7 @@ from bot.drills.records import SUMMARY_COLUMNS
 from bot.drills.scenarios import Scenario, load_scenarios, scenarios_for
 from bot.drills.service import ALREADY_GRADED, DrillService
 from bot.errors import CoachError
+from tests.cli import run_main
 from tests.storage import BACKENDS, fresh_store
 
 pytestmark = pytest.mark.without_index  # drills never search the guides
@@ -458,7 +459,9 @@ def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_drill_case_and_rate_with_answers_from_a_file(data_dir: Path, tmp_path: Path) -> None:
+def test_cli_drill_case_and_rate_with_answers_from_a_file(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shown = run_cli(
         data_dir, "case", "--role", "vertical", "--domain", "legal", "--seed", "31", "--difficulty", "3", "--json"
     )
@@ -468,24 +471,25 @@ def test_cli_drill_case_and_rate_with_answers_from_a_file(data_dir: Path, tmp_pa
     assert drill["case"]["slices"] == [s.model_dump() for s in case.slices]
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps(right_answers(case)), encoding="utf-8")
-    graded = run_cli(data_dir, "case", "--role", "vertical", "--domain", "legal", "--seed", "31", "--difficulty", "3",
-                     "--answers", str(answers), "--json")  # fmt: skip
+    legal = ["--role", "vertical", "--domain", "legal", "--seed", "31", "--difficulty", "3"]
+    graded = run_main(monkeypatch, "drill", "case", *legal, "--answers", str(answers), "--json")
     assert graded.returncode == 0, graded.stderr
     (outcome,) = json.loads(graded.stdout)["outcomes"]
     assert outcome["complete"] and all(g["correct"] for g in outcome["grades"] if g["part"] != "rationale")
     assert all(g["solution"] for g in outcome["grades"])
     answers.write_text(json.dumps({"mcnemar_p": "small"}), encoding="utf-8")
-    bad = run_cli(data_dir, "case", "--role", "feature", "--seed", "3", "--difficulty", "3", "--answers", str(answers))
+    feature = ["--role", "feature", "--seed", "3", "--difficulty", "3"]
+    bad = run_main(monkeypatch, "drill", "case", *feature, "--answers", str(answers))
     assert bad.returncode == 2 and "mcnemar_p: 'small' is not a number" in bad.stdout
     rater_set = load_rater_sets(get_settings().rater_sets_dir)["meeting-summaries"]
     answers.write_text(json.dumps({i.id: i.label for i in rater_set.items}), encoding="utf-8")
-    rated = run_cli(data_dir, "rate", "--set", "meeting-summaries", "--seed", "4", "--difficulty", "1", "--answers",
-                    str(answers), "--json")  # fmt: skip
+    rating = ["--set", "meeting-summaries", "--seed", "4", "--difficulty", "1"]
+    rated = run_main(monkeypatch, "drill", "rate", *rating, "--answers", str(answers), "--json")
     assert rated.returncode == 0, rated.stderr
     outcomes = json.loads(rated.stdout)["outcomes"]
     assert [len(o["rounds"]) for o in outcomes] == [1, 2] and outcomes[-1]["done"]
     assert outcomes[-1]["rounds"][1]["kappa"] == 1.0
-    missing = run_cli(data_dir, "case", "--answers", str(tmp_path / "none.json"))
+    missing = run_main(monkeypatch, "drill", "case", "--answers", str(tmp_path / "none.json"))
     assert missing.returncode == 1 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
 
 

@@ -17,6 +17,7 @@ from bot.interview.policy import pick_next
 from bot.interview.service import InterviewService
 from bot.interview.summary import SCORE_DECIMALS
 from bot.llm.tokens import count_tokens
+from tests.cli import run_main
 from tests.fakes import CRITIQUE_JSON, OpenAIStub, ScriptedChatModel, default_script
 
 STRONG = next(i.answer for i in load_labelled() if i.kind == "strong" and i.question_id.startswith("fea"))
@@ -372,7 +373,7 @@ def test_resume_after_the_process_is_killed(data_dir):
     assert len(saved_answers(coach, before["session_id"])) == 2
 
 
-def test_cli_practice_json(tmp_path, data_dir):
+def test_cli_practice_json(tmp_path, data_dir, monkeypatch):
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps([STRONG, "skip", STRONG]))
     env = {**os.environ, "COACH_DATA_DIR": str(data_dir)}
@@ -402,18 +403,9 @@ def test_cli_practice_json(tmp_path, data_dir):
     assert out["role"] == "vertical" and out["domain"] == "finance" and out["summary"]["answered"] >= 1
     assert out["turns"] and {"question", "answer", "critique", "follow_up"} <= set(out["turns"][0])
     assert "Read next" not in out["summary"]["text"] and out["summary"]["guides"]  # the app links them instead
-    text_mode = subprocess.run(
-        [sys.executable, "-m", "bot", "practice", "--role", "feature", "--questions", "1", "--answers", str(answers)],
-        capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+    text_mode = run_main(monkeypatch, "practice", "--role", "feature", "--questions", "1", "--answers", str(answers))
     assert text_mode.returncode == 0 and text_mode.stdout.count("Read next: ") == 1, text_mode.stdout[-400:]
-    listed = subprocess.run(
-        [sys.executable, "-m", "bot", "questions", "--role", "platform", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    listed = run_main(monkeypatch, "questions", "--role", "platform", "--json")
     items = json.loads(listed.stdout)
     assert len(items) >= 25 and {"id", "role", "domain", "skills", "difficulty", "text"} <= set(items[0])
     assert {i["role"] for i in items} == {"platform"}
