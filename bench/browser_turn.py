@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hot_path import percentile, prepare  # noqa: E402
 from load_test import free_port, start_app, wait_up  # noqa: E402
-from throughput import TEXTS, answer_text, call, wait_workers_idle  # noqa: E402
+from throughput import CLOCK, TEXTS, answer_text, call, wait_workers_idle  # noqa: E402
 
 TURNS = int(os.environ.get("BROWSER_TURNS", "12"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -50,7 +50,7 @@ def chromium_cpu() -> float:
             continue
         if "(chromium" in text or "(chrome" in text:
             fields = text.rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += (int(fields[11]) + int(fields[12])) / CLOCK
     return total
 
 
