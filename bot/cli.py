@@ -60,6 +60,7 @@ def _cmd_critique(args: argparse.Namespace, settings: Settings) -> int:
     for title, items in (
         ("strengths", result.strengths),
         ("gaps", result.gaps),
+        ("next level", list(result.next_level.values())),
         ("notices", result.notices),
         ("stronger answer", result.stronger_answer),
     ):

@@ -26,6 +26,10 @@ def hostile_critique() -> Critique:
             Citation(topic="evaluation", source=f"{HOSTILE}.md", heading=f"Heading {HOSTILE}", text=f"Text {HOSTILE}")
         ],
         notices=[f"notice {HOSTILE}"],
+        next_level={
+            "failure_modes": f"weakest {HOSTILE}",
+            "product_judgment": "Product judgment is 3.0, about level 3; level 4 means: ...",
+        },
     )
 
 
@@ -37,7 +41,7 @@ def test_critique_card_escapes_the_citation_source():
 
 def test_critique_card_escapes_every_text_field():
     card = critique_card(hostile_critique(), notices=[f"top {HOSTILE}"])
-    for shown in ("you said", "gap", "What about", "step", "Heading", "Text", "notice", "top"):
+    for shown in ("you said", "gap", "What about", "step", "Heading", "Text", "notice", "top", "weakest"):
         assert f"{shown} &lt;img src=x onerror=alert(1)&gt;" in card, shown
     assert "<img" not in card and "onerror=alert(1)>" not in card
 
@@ -112,3 +116,11 @@ def test_both_attempts_render_side_by_side_as_text() -> None:
     assert "No score for this attempt" in comparison_card(ungraded, hostile_critique(), "x")
     notes = notices_html([f"late {HOSTILE}", "notice <img src=x onerror=alert(1)>"], hostile_critique())
     assert notes.count("coach-notice") == 1 and "<img" not in notes  # the critique's own notice is on its card
+
+
+def test_the_card_shows_the_weakest_dimensions_next_level_apart_from_the_gaps_unless_held_back():
+    card = critique_card(hostile_critique())
+    assert card.index("<h4>Gaps</h4>") < card.index("<h4>Next level</h4>") < card.index("weakest &lt;img")
+    assert "Product judgment is 3.0" not in card  # one line: the weakest dimension's (failure modes, 2.0)
+    held = critique_card(hostile_critique().model_copy(update={"held_back": True}))
+    assert "Next level" not in held and "weakest" not in held

@@ -35,11 +35,17 @@ PLAIN = 'I\'d ship it (roughly 5% first) & watch "edit rates"; R&D agrees, and a
 RENDERER = MarkdownIt("gfm-like", {"html": True, "linkify": True})  # the laxest renderer: raw HTML and bare links on
 
 
-def on_topic(service: InterviewService, session_id: str, extra: str = "") -> str:
-    """An answer built from the current question's own key points: the critic credits strengths in it."""
+def on_topic(service: InterviewService, session_id: str, extra: str = "", skip: str | None = "failure_modes") -> str:
+    """An answer built from the current question's own key points but those of `skip`.
+
+    The critic credits strengths in it and names the skipped dimension's points as gaps.
+    """
     question = service.bank.by_id[str(service.view(session_id).current)]
     said = " ".join(
-        f"I would make sure that {p[0].lower()}{p[1:]}" for pts in question.key_points.values() for p in pts
+        f"I would make sure that {p[0].lower()}{p[1:]}"
+        for dim, pts in question.key_points.items()
+        if dim != skip
+        for p in pts
     )
     return f"{said} {extra}".strip()
 
@@ -72,12 +78,12 @@ def test_the_report_carries_every_critique_hint_skip_and_follow_up(finished) -> 
     text = markdown_report(state)
     kept = critiques(state)
     assert len(kept) >= 2, "the answer and its follow-up answer were both critiqued"
-    assert any(c.strengths for c in kept) and any(c.gaps for c in kept)
+    assert any(c.strengths for c in kept) and any(c.gaps or c.next_level for c in kept)
     for critique in kept:
         assert f"{critique.overall:.1f}/5" in text
         for dimension, score in critique.dimensions.items():
             assert f"{label(dimension)} {score:.1f}" in text
-        for point in critique.strengths + critique.gaps:
+        for point in critique.strengths + critique.gaps + list(critique.next_level.values()):
             assert prose(point) in text  # each strength quotes what the candidate said
     outline = next(c.stronger_answer for c in kept if c.stronger_answer)
     assert text.count("**Outline of a stronger answer:**") == 1  # once per question, not once per critique
@@ -270,4 +276,5 @@ def test_a_try_again_shows_as_a_new_attempt_with_its_verdict() -> None:
     assert f"**Your new attempt (try again):**\n\n> {prose(attempt)}" in text
     assert prose(verdict) in text and text.count("### Question 1:") == 1
     retried = service.store.turns(sid)[-1].critique or {}  # the attempt's own critique, not only its verdict
-    assert retried["gaps"] and all(prose(gap) in text for gap in retried["gaps"][:3])
+    advice = retried["gaps"][:3] + list(retried["next_level"].values())
+    assert advice and all(prose(line) in text for line in advice)

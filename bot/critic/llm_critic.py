@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from bot.content.rubric import Rubric
 from bot.content.vocabulary import DIMENSIONS
+from bot.critic import feedback
 from bot.critic.guard import GRADER_FLAG, cap_scores, fence
 from bot.critic.model import Critique, Target
 from bot.llm.chat import LLM, LLMFailure, Usage
@@ -84,6 +85,7 @@ def llm_critique(
             "dimensions": scores,
             "strengths": reply.strengths or offline.strengths,
             "gaps": reply.gaps or offline.gaps,
+            "next_level": {} if set(offline.flags) & feedback.NO_LEVEL_FLAGS else feedback.next_level(rubric, scores),
             "follow_up": reply.follow_up or offline.follow_up,
             "stronger_answer": reply.stronger_answer or offline.stronger_answer,
             "source": f"llm:{llm.name}",

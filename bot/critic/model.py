@@ -39,6 +39,8 @@ class Critique(BaseModel):
     offline_overall: float | None = None
     question_id: str | None = None
     held_back: bool = False  # gaps and outline withheld until the interview ends (a coach's assignment setting)
+    # per dimension under level 4: "<title> is 2.4, about level 2; level 3 means: ..." (matches the score shown)
+    next_level: dict[str, str] = Field(default_factory=dict)
 
     @property
     def graded(self) -> bool:

@@ -242,14 +242,17 @@ def critique_target(
     if screened.truncated:
         flags.append("truncated")
     weakest = min(SCORED, key=lambda d: scores[d])
-    # a follow-up's gaps are about what it probed, judged on everything said to the question
-    gaps = feedback.gaps(target, rubric, scores, reading.coverage, only=probe.dimension if probe else None)
+    # a follow-up's gaps (and level) are about what it probed, judged on everything said to the question
+    probed = probe.dimension if probe else None
+    gaps = feedback.gaps(target, rubric, scores, reading.coverage, only=probed)
+    levels = {} if set(flags) & feedback.NO_LEVEL_FLAGS else feedback.next_level(rubric, scores, probed)
     notices = [*screened.notices, *(feedback.FLAG_NOTICES[f] for f in flags if f in feedback.FLAG_NOTICES)]
     critique = Critique(
         overall=overall,
         dimensions=scores,
         strengths=[] if capped else feedback.strengths(quoted.view, target, quoted.coverage),
         gaps=gaps[:5],
+        next_level=levels,
         follow_up=feedback.follow_up(target, rubric, weakest),
         follow_up_dimension=weakest,
         stronger_answer=[] if probe is not None else feedback.outline(target),

@@ -142,6 +142,9 @@ def critique_card(critique: Critique | None, notices: list[str] | None = None) -
     parts += ["<h4>Strengths</h4>", _items(critique.strengths)]
     if not critique.held_back:  # an empty list would read as "no gaps"
         parts += ["<h4>Gaps</h4>", _items(critique.gaps)]
+        if critique.next_level:  # the weakest dimension's next level, in the rubric's words
+            weakest = min(critique.next_level, key=lambda d: critique.dimensions.get(d, 5.0))
+            parts += ["<h4>Next level</h4>", f"<p>{esc(critique.next_level[weakest])}</p>"]
     parts += _critique_details(critique)
     source = critique.source or "offline"
     who = "the offline critic" if source == "offline" else f"an LLM critic ({source.removeprefix('llm:')})"

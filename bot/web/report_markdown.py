@@ -46,6 +46,7 @@ def _critique_lines(critique: Critique, follow_up: bool) -> list[str]:
         lines += ["*Gaps and the stronger-answer outline are shown once the interview ends.*", ""]
     else:
         lines += _items("Gaps", critique.gaps)
+        lines += _items("Next level", list(critique.next_level.values()))
     return lines
 
 
