@@ -478,3 +478,19 @@ def test_the_finished_screen_shows_the_full_transcript_and_offers_a_pdf() -> Non
     pdf = Path(done[screen.pdf_download])
     assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 2_000
     assert tab.on_load(fake_request(session=sid))[screen.transcript] == transcript  # a finished session reopens with it
+
+
+@pytest.mark.parametrize("with_llm", [False, True])
+def test_an_offline_turn_flashes_no_progress_overlay_and_an_llm_turn_streams(with_llm: bool) -> None:
+    from bot.web.app import build_app
+    from tests.fakes import ScriptedChatModel
+
+    service = InterviewService(chat_model=ScriptedChatModel()) if with_llm else InterviewService()
+    demo = build_app(service)
+    config = demo.get_config_file()
+    submit = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "submit-btn")
+    turns = [d for d in config["dependencies"] if [submit, "click"] in [list(t) for t in d["targets"]]]
+    assert len(turns) == 1
+    assert turns[0]["show_progress"] == ("full" if with_llm else "hidden")
+    handler = demo.fns[turns[0]["id"]]
+    assert handler.types_generator == with_llm  # offline nothing streams: one reply, no generator round

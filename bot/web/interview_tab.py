@@ -146,11 +146,17 @@ class InterviewTab:
         self.role.change(self.show_domain, self.role, self.domain, **fast)
         setup = [self.role, self.domain, self.background, self.questions, self.difficulty, self.minutes]
         self.start_btn.click(self.on_start, [*setup, self.page.candidate], self.start_outputs, **private)
+        # Offline, a turn takes a few tenths of a second: a progress overlay on every output would only flash, and
+        # animating it took Chromium about 0.1 CPU-s a turn on the cores the server needs (bench/browser_turn.py).
+        # With an LLM a turn takes seconds, and the overlay says something is happening.
+        offline = self.service.llm is None
+        turn_progress: dict[str, Any] = {"show_progress": "hidden"} if offline else {}
+        handler = self.on_answer if offline else self.on_answer_streamed  # nothing streams offline
         for trigger in (self.submit_btn.click, answer.submit):
             # the answer goes at once, with no round trip to lock the buttons first (Gradio sends a page's events
             # one after another, so a lock before the answer cost the browser turn about 70 ms); a second press
             # meanwhile is refused by Gradio (trigger_mode "once") and a double submit by the server
-            trigger(self.on_answer_streamed, [session, answer], self.turn_outputs, **private)
+            trigger(handler, [session, answer], self.turn_outputs, **private, **turn_progress)
         self.end_btn.click(lambda: gr.Row(visible=True), None, self.end_confirm, **fast)
         self.end_no.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
         self.end_yes.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
