@@ -151,12 +151,12 @@ class InterviewTab:
         # With an LLM a turn takes seconds, and the overlay says something is happening.
         offline = self.service.llm is None
         turn_progress: dict[str, Any] = {"show_progress": "hidden"} if offline else {}
-        handler = self.on_answer if offline else self.on_answer_streamed  # nothing streams offline
+        on_answer = self.on_answer if offline else self.on_answer_streamed  # nothing streams offline
         for trigger in (self.submit_btn.click, answer.submit):
             # the answer goes at once, with no round trip to lock the buttons first (Gradio sends a page's events
             # one after another, so a lock before the answer cost the browser turn about 70 ms); a second press
             # meanwhile is refused by Gradio (trigger_mode "once") and a double submit by the server
-            trigger(handler, [session, answer], self.turn_outputs, **private, **turn_progress)
+            trigger(on_answer, [session, answer], self.turn_outputs, **private, **turn_progress)
         self.end_btn.click(lambda: gr.Row(visible=True), None, self.end_confirm, **fast)
         self.end_no.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
         self.end_yes.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
