@@ -108,6 +108,16 @@ def test_derived_key_points_never_come_from_a_mistakes_section():
     assert not [p for p in points if p[:60] in mistakes]
 
 
+def test_derived_key_points_make_a_point_rather_than_announce_a_list():
+    # the evaluation guide's "An eval set gets stale in two ways." only announces the sentence after it; it was a key
+    # point of this fitting-split question, and a hand-checker flagged it as a gap that says nothing
+    question = "Design a metric to tell whether a new version of your LLM is better at coding than the last one."
+    target = derived_target(SETTINGS, question, "foundation", None)
+    points = [p for d in SCORED for p in target.key_points[d]]
+    assert target.derived and len(points) >= 8
+    assert not [p for p in points if "two ways" in p or p.endswith(":")]
+
+
 def test_repetition_never_raises_a_score():
     once = critique(QUESTION.text, STRONG, "feature")
     thrice = critique(QUESTION.text, "\n\n".join([STRONG] * 3), "feature")

@@ -20,6 +20,12 @@ from bot.critic.model import Target
 
 SAME_QUESTION = 0.86  # cosine between question texts above which a rewording is the bank question
 _MISTAKES = re.compile(r"mistake|pitfall|anti-pattern|what not to", re.IGNORECASE)
+# A sentence that announces what follows ("An eval set gets stale in two ways.") makes no point of its own.
+_ANNOUNCES = re.compile(
+    r"(?:\b(?:two|three|four|five|several|a few|the following)\s+(?:\w+\s+)?"
+    r"(?:ways|reasons|things|kinds|types|steps|parts|questions|checks|signals)\b[^,;]*[.:]$|:$)",
+    re.IGNORECASE,
+)
 
 
 def closest_bank_question(settings: Settings, question: str, role: str, domain: str | None) -> Question | None:
@@ -49,7 +55,10 @@ def derived_target(settings: Settings, question: str, role: str, domain: str | N
     hits = [h for h in retrieve(settings, question, k=5, role=role) if not _MISTAKES.search(h.heading)][:3]
     bodies = [re.sub(r"[*_`#>]+", "", hit.text.split("\n\n", 1)[-1]) for hit in hits]
     sentences = [
-        s for body in bodies for s in split_sentences(body) if 8 <= len(s.split()) <= 40 and not s.endswith("?")
+        s
+        for body in bodies
+        for s in split_sentences(body)
+        if 8 <= len(s.split()) <= 40 and not s.endswith("?") and not _ANNOUNCES.search(s)
     ]
     points: dict[str, list[str]] = {}
     for dim in SCORED:
