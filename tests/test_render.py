@@ -124,3 +124,8 @@ def test_the_card_shows_the_weakest_dimensions_next_level_apart_from_the_gaps_un
     assert "Product judgment is 3.0" not in card  # one line: the weakest dimension's (failure modes, 2.0)
     held = critique_card(hostile_critique().model_copy(update={"held_back": True}))
     assert "Next level" not in held and "weakest" not in held
+
+
+def test_a_card_without_gaps_says_none_is_clearly_missing_rather_than_a_bare_dash():
+    card = critique_card(hostile_critique().model_copy(update={"gaps": []}))
+    assert "<h4>Gaps</h4><p>None named: no key point is clearly missing.</p>" in card

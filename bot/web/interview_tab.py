@@ -147,7 +147,7 @@ class InterviewTab:
         setup = [self.role, self.domain, self.background, self.questions, self.difficulty, self.minutes]
         self.start_btn.click(self.on_start, [*setup, self.page.candidate], self.start_outputs, **private)
         # Offline, a turn takes a few tenths of a second: a progress overlay on every output would only flash, and
-        # animating it took Chromium about 0.1 CPU-s a turn on the cores the server needs (bench/browser_turn.py).
+        # animating it took Chromium 0.1-0.2 CPU-s a turn on the cores the server needs (bench/browser_turn.py).
         # With an LLM a turn takes seconds, and the overlay says something is happening.
         offline = self.service.llm is None
         turn_progress: dict[str, Any] = {"show_progress": "hidden"} if offline else {}

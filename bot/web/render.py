@@ -141,7 +141,8 @@ def critique_card(critique: Critique | None, notices: list[str] | None = None) -
     parts.append("</table>")
     parts += ["<h4>Strengths</h4>", _items(critique.strengths)]
     if not critique.held_back:  # an empty list would read as "no gaps"
-        parts += ["<h4>Gaps</h4>", _items(critique.gaps)]
+        gaps = _items(critique.gaps) if critique.gaps else "<p>None named: no key point is clearly missing.</p>"
+        parts += ["<h4>Gaps</h4>", gaps]
         if critique.next_level:  # the weakest dimension's next level, in the rubric's words
             weakest = min(critique.next_level, key=lambda d: critique.dimensions.get(d, 5.0))
             parts += ["<h4>Next level</h4>", f"<p>{esc(critique.next_level[weakest])}</p>"]
