@@ -9,7 +9,8 @@ from __future__ import annotations
 # the back button or a new tab reopens the interview instead of the setup screen; a new interview clears it.
 #
 # What is typed in the answer box is kept in this browser (localStorage, per interview) every second and put back
-# after a reload; it is removed once the box is emptied by a sent answer.
+# after a reload; it is removed once the box is emptied by a sent answer. A page writes only what changed in its
+# own box, so a second tab left open on the same interview cannot put a sent answer's draft back.
 #
 # After a turn sent from this page, the newest critique card is scrolled into view: on a phone the page scrolls
 # (the card sits under the answer it is about, above the answer box); on a wide screen the chat scrolls itself.
@@ -56,6 +57,8 @@ PAGE_JS = """() => {
     }
   };
   let restored = false;
+  let kept = null;  // what this page last saw in the box: only a change is written, so an idle second tab of the
+                    // same interview never writes its stale draft back over an answer sent from another tab
   const keepDraft = () => {
     const session = new URLSearchParams(location.search).get("session");
     const area = document.querySelector("#answer textarea");
@@ -68,8 +71,11 @@ PAGE_JS = """() => {
         area.value = saved;
         area.dispatchEvent(new Event("input", { bubbles: true }));
       }
+      kept = area.value;
       return;
     }
+    if (area.value === kept) return;
+    kept = area.value;
     if (area.value) localStorage.setItem(key, area.value);
     else localStorage.removeItem(key);
   };
