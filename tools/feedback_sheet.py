@@ -27,16 +27,17 @@ from bot.critic.offline import critique_target
 def sheet(split: str, n: int, seed: int, same_as: Path | None = None) -> list[dict[str, object]]:
     """One row per answer: the question as posed, the answer, and the critique's lines to label."""
     settings = get_settings()
-    items = [
-        i
-        for i in load_labelled()
-        if i.split == split and i.family not in ("injection", "off_topic") and i.kind != "non_english"
-    ]
+    items = load_labelled()
     if same_as is not None:
         ids = {json.loads(line)["answer_id"] for line in same_as.read_text().splitlines() if line.strip()}
-        chosen = [i for i in load_labelled() if i.id in ids]
+        chosen = [i for i in items if i.id in ids]
     else:
-        chosen = random.Random(seed).sample(items, n)
+        pool = [
+            i
+            for i in items
+            if i.split == split and i.family not in ("injection", "off_topic") and i.kind != "non_english"
+        ]
+        chosen = random.Random(seed).sample(pool, n)
     rows = []
     for item in sorted(chosen, key=lambda i: i.id):
         target = target_for(settings, item)
