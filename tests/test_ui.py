@@ -492,5 +492,25 @@ def test_an_offline_turn_flashes_no_progress_overlay_and_an_llm_turn_streams(wit
     turns = [d for d in config["dependencies"] if [submit, "click"] in [list(t) for t in d["targets"]]]
     assert len(turns) == 1
     assert turns[0]["show_progress"] == ("full" if with_llm else "hidden")
+    # hidden progress registers no loading status on the page (bot/web/progress.py); shown, it covers the outputs
+    assert turns[0]["show_progress_on"] == (None if with_llm else [])
     handler = demo.fns[turns[0]["id"]]
     assert handler.types_generator == with_llm  # offline nothing streams: one reply, no generator round
+
+
+def test_events_that_show_no_progress_leave_no_loading_status_on_the_page() -> None:
+    """Every event with hidden progress (page loads among them) names no components for its loading status.
+
+    Otherwise the page keeps a status for each of its outputs and updates all of them, walking the component tree,
+    on every status message of every later event (bench/browser_turn.py: Chromium CPU per turn about halved).
+    """
+    from bot.web.app import build_app
+
+    config = build_app(InterviewService()).get_config_file()
+    deps = config["dependencies"]
+    loads = [d for d in deps if any(t[1] == "load" for t in d["targets"]) and d["outputs"]]
+    assert len(loads) >= 3 and all(d["show_progress"] == "hidden" for d in loads)  # interview, assignment, drills
+    hidden = [d for d in deps if d["show_progress"] == "hidden"]
+    assert len(hidden) > len(loads) and all(d["show_progress_on"] == [] for d in hidden)
+    shown = [d for d in deps if d["show_progress"] != "hidden"]
+    assert shown and all(d["show_progress_on"] is None for d in shown)  # the rest keep Gradio's default

@@ -23,6 +23,7 @@ from bot.web.guides_tab import GuidesTab
 from bot.web.history_tab import HistoryTab
 from bot.web.interview_tab import InterviewTab
 from bot.web.page import Page
+from bot.web.progress import track_progress_only_where_shown
 from bot.web.request_info import trust_forwarded_headers
 from bot.web.security import UPLOAD_CACHE, launch_options
 
@@ -65,6 +66,7 @@ class CoachApp:
             self.api.register()
             self.drill_api = DrillApi(self.drills)
             self.drill_api.register()
+        track_progress_only_where_shown(self.demo)
 
 
 def build_app(service: InterviewService | None = None) -> gr.Blocks:

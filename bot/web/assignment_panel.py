@@ -59,6 +59,7 @@ class AssignmentPanel:
             None,
             [page.banner, self.notice, self.code, self.intro, self.panel, tab.setup],
             api_visibility="private",
+            show_progress="hidden",  # page load: nothing to animate (bot/web/progress.py)
         )
         self.start_btn.click(
             self.on_start,

@@ -109,7 +109,7 @@ class CoachTab(CoachDashboard):
         for trigger in (self.sign_in_btn.click, self.password.submit):
             trigger(self.on_sign_in, [self.email, self.password, self.device], [*session, self.device], **private)
         if self.hf_sign_in:
-            demo.load(self.on_hf_sign_in, None, session, **private)
+            demo.load(self.on_hf_sign_in, None, session, show_progress="hidden", **private)
         cleared = [self.coach_id, self.status, self.signed_out, self.signed_in, self.who, self.pick, self.table]
         cleared += [
             self.transcript,

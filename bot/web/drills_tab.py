@@ -119,7 +119,8 @@ class DrillsTab:
         self.case_btn.click(self.on_submit_case, answers, [self.status, self.case_result], **private)
         labels = [self.drill_id, self.item_ids, *(pair[1] for pair in self.items)]
         self.rate_btn.click(self.on_submit_rate, labels, self.show_outputs, **private)
-        demo.load(self.on_load, None, [*self.show_outputs, self.code, self.intro, self.panel, tabs], **private)
+        loaded = [*self.show_outputs, self.code, self.intro, self.panel, tabs]
+        demo.load(self.on_load, None, loaded, show_progress="hidden", **private)  # page load (bot/web/progress.py)
         start_in = [self.code, self.name, self.email, self.page.candidate]
         self.assignment_btn.click(self.on_assignment_start, start_in, [*self.show_outputs, self.panel], **private)
 

@@ -140,23 +140,24 @@ class InterviewTab:
     def wire(self, demo: gr.Blocks, candidate_box: gr.Textbox) -> None:
         """Connect the handlers; `candidate_box` is the History tab's copy of the candidate key."""
         self.candidate_box = candidate_box
+        # Offline, a turn takes a few tenths of a second: a progress overlay on every output would only flash, and
+        # animating it took Chromium 0.1-0.2 CPU-s a turn on the cores the server needs (bench/browser_turn.py);
+        # hidden, the page keeps no loading status for the outputs either (bot/web/progress.py). With an LLM a turn
+        # takes seconds, and the overlay says something is happening.
+        offline = self.service.llm is None
+        quiet: dict[str, Any] = {"show_progress": "hidden"} if offline else {}
         private: dict[str, Any] = {"api_visibility": "private"}
-        fast: dict[str, Any] = {"queue": False, **private}
+        fast: dict[str, Any] = {"queue": False, "show_progress": "hidden", **private}
         session, answer = self.page.session, self.answer
         self.role.change(self.show_domain, self.role, self.domain, **fast)
         setup = [self.role, self.domain, self.background, self.questions, self.difficulty, self.minutes]
-        self.start_btn.click(self.on_start, [*setup, self.page.candidate], self.start_outputs, **private)
-        # Offline, a turn takes a few tenths of a second: a progress overlay on every output would only flash, and
-        # animating it took Chromium 0.1-0.2 CPU-s a turn on the cores the server needs (bench/browser_turn.py).
-        # With an LLM a turn takes seconds, and the overlay says something is happening.
-        offline = self.service.llm is None
-        turn_progress: dict[str, Any] = {"show_progress": "hidden"} if offline else {}
+        self.start_btn.click(self.on_start, [*setup, self.page.candidate], self.start_outputs, **private, **quiet)
         on_answer = self.on_answer if offline else self.on_answer_streamed  # nothing streams offline
         for trigger in (self.submit_btn.click, answer.submit):
             # the answer goes at once, with no round trip to lock the buttons first (Gradio sends a page's events
             # one after another, so a lock before the answer cost the browser turn about 70 ms); a second press
             # meanwhile is refused by Gradio (trigger_mode "once") and a double submit by the server
-            trigger(on_answer, [session, answer], self.turn_outputs, **private, **turn_progress)
+            trigger(on_answer, [session, answer], self.turn_outputs, **private, **quiet)
         self.end_btn.click(lambda: gr.Row(visible=True), None, self.end_confirm, **fast)
         self.end_no.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
         self.end_yes.click(lambda: gr.Row(visible=False), None, self.end_confirm, **fast)
@@ -168,7 +169,7 @@ class InterviewTab:
             (self.end_yes, self.on_end),
         ):
             button.click(self.lock_buttons, None, self.buttons, **fast).then(
-                handler, session, self.turn_outputs, **private
+                handler, session, self.turn_outputs, **private, **quiet
             ).then(self.unlock_buttons, None, self.buttons, **fast)
         self.timer.tick(
             self.on_tick, [session, answer, self.deadline], self.turn_outputs, show_progress="hidden", **private
@@ -176,7 +177,7 @@ class InterviewTab:
         fresh = [self.setup, self.live, self.finished, session, self.notices, self.link]
         self.end_screen.again_btn.click(self.on_new_interview, None, fresh, **fast)
         demo.load(None, None, None, js=PAGE_JS, **private)
-        demo.load(self.on_load, None, self.start_outputs, **private)
+        demo.load(self.on_load, None, self.start_outputs, show_progress="hidden", **private)
         self.assignment.wire(demo)
 
     # -- handlers -----------------------------------------------------------------------------------------------
