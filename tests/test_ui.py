@@ -492,25 +492,37 @@ def test_an_offline_turn_flashes_no_progress_overlay_and_an_llm_turn_streams(wit
     turns = [d for d in config["dependencies"] if [submit, "click"] in [list(t) for t in d["targets"]]]
     assert len(turns) == 1
     assert turns[0]["show_progress"] == ("full" if with_llm else "hidden")
-    # hidden progress registers no loading status on the page (bot/web/progress.py); shown, it covers the outputs
-    assert turns[0]["show_progress_on"] == (None if with_llm else [])
+    # hidden progress registers no loading status on the page (bot/web/progress.py); shown, it covers the chat
+    chat = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "chat")
+    assert (chat in turns[0]["show_progress_on"]) == with_llm
     handler = demo.fns[turns[0]["id"]]
     assert handler.types_generator == with_llm  # offline nothing streams: one reply, no generator round
 
 
 def test_events_that_show_no_progress_leave_no_loading_status_on_the_page() -> None:
-    """Every event with hidden progress (page loads among them) names no components for its loading status.
+    """Events register a loading status only on outputs that can show their progress.
 
-    Otherwise the page keeps a status for each of its outputs and updates all of them, walking the component tree,
-    on every status message of every later event (bench/browser_turn.py: Chromium CPU per turn about halved).
+    Every event with hidden progress (page loads among them) names no components; the others name their outputs
+    except layout blocks that draw no progress (columns, groups, tabs). Otherwise the page keeps a status for each
+    and updates all of them, walking the component tree and each layout block's contents, on every status message
+    of every later event (bench/browser_turn.py: Chromium CPU per turn about halved).
     """
     from bot.web.app import build_app
 
-    config = build_app(InterviewService()).get_config_file()
-    deps = config["dependencies"]
+    demo = build_app(InterviewService())
+    config = demo.get_config_file()
+    deps, blocks = config["dependencies"], {c["id"]: c for c in config["components"]}
     loads = [d for d in deps if any(t[1] == "load" for t in d["targets"]) and d["outputs"]]
     assert len(loads) >= 3 and all(d["show_progress"] == "hidden" for d in loads)  # interview, assignment, drills
     hidden = [d for d in deps if d["show_progress"] == "hidden"]
     assert len(hidden) > len(loads) and all(d["show_progress_on"] == [] for d in hidden)
+    layouts = {"column", "row", "group", "tabs", "tabitem", "accordion"}
     shown = [d for d in deps if d["show_progress"] != "hidden"]
-    assert shown and all(d["show_progress_on"] is None for d in shown)  # the rest keep Gradio's default
+    for dep in shown:
+        registered = dep["outputs"] if dep["show_progress_on"] is None else dep["show_progress_on"]
+        assert set(registered) <= set(dep["outputs"])
+        assert not [o for o in registered if blocks[o]["type"] in layouts], demo.fns[dep["id"]].name
+        assert [o for o in dep["outputs"] if blocks[o]["type"] not in layouts] == registered  # the rest keep it
+    start = next(d for d in shown if demo.fns[d["id"]].name == "on_start" and len(d["outputs"]) == 25)
+    assert {blocks[o]["type"] for o in start["outputs"]} >= {"column", "chatbot"}  # an assignment's start: its
+    assert "chatbot" in {blocks[o]["type"] for o in start["show_progress_on"]}  # chat still shows progress
