@@ -499,7 +499,7 @@ def test_an_offline_turn_flashes_no_progress_overlay_and_an_llm_turn_streams(wit
     assert handler.types_generator == with_llm  # offline nothing streams: one reply, no generator round
 
 
-def test_events_that_show_no_progress_leave_no_loading_status_on_the_page() -> None:
+def test_events_register_a_loading_status_only_where_progress_can_show() -> None:
     """Events register a loading status only on outputs that can show their progress.
 
     Every event with hidden progress (page loads among them) names no components; the others name their outputs
@@ -523,6 +523,7 @@ def test_events_that_show_no_progress_leave_no_loading_status_on_the_page() -> N
         assert set(registered) <= set(dep["outputs"])
         assert not [o for o in registered if blocks[o]["type"] in layouts], demo.fns[dep["id"]].name
         assert [o for o in dep["outputs"] if blocks[o]["type"] not in layouts] == registered  # the rest keep it
-    start = next(d for d in shown if demo.fns[d["id"]].name == "on_start" and len(d["outputs"]) == 25)
-    assert {blocks[o]["type"] for o in start["outputs"]} >= {"column", "chatbot"}  # an assignment's start: its
-    assert "chatbot" in {blocks[o]["type"] for o in start["show_progress_on"]}  # chat still shows progress
+    button = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "assignment-start")
+    start = next(d for d in shown if [button, "click"] in [list(t) for t in d["targets"]])  # an assignment's start
+    assert {blocks[o]["type"] for o in start["outputs"]} >= {"column", "chatbot"}
+    assert "chatbot" in {blocks[o]["type"] for o in start["show_progress_on"]}  # its chat still shows progress

@@ -24,14 +24,11 @@ def draws_progress(block: Any) -> bool:
     return isinstance(block, Component) or bool(getattr(block, "show_progress", False))
 
 
-def track_progress_only_where_shown(demo: gr.Blocks) -> int:
-    """Narrow every event's `show_progress_on` to the outputs that can show its progress; the events changed."""
-    changed = 0
+def track_progress_only_where_shown(demo: gr.Blocks) -> None:
+    """Narrow every event's `show_progress_on` to the outputs that can show its progress."""
     for fn in demo.fns.values():
         if fn.show_progress_on is not None:
             continue  # the event chose its own
         shown: list[Any] = [] if fn.show_progress == "hidden" else [b for b in fn.outputs if draws_progress(b)]
         if len(shown) < len(fn.outputs):
             fn.show_progress_on = shown
-            changed += 1
-    return changed
