@@ -48,9 +48,18 @@ test: lint
 
 # Mutation testing of the rules (bot/critic, bot/interview, bot/coaching, bot/storage; config in [tool.mutmut]).
 # Slow: not part of `make test`. One module: make mutate MUTANTS='bot.interview.policy*'
+# A random sample, scored with a 95% interval (the whole run takes hours on two cores): make mutate SAMPLE=400 SEED=16
 MUTANTS ?=
+SAMPLE ?=
+SEED ?= 15
+# COACH_TEST_CACHE (tests/conftest.py): one guide index and one store of the model's vectors for the whole run,
+# built by mutmut's first pytest run and read by each mutant's; emptied here so they match this checkout's guides.
 mutate: setup-dev
-	$(BIN)/mutmut run $(MUTANTS)
+	rm -rf .mutate-cache
+ifdef SAMPLE
+	COACH_TEST_CACHE=$(CURDIR)/.mutate-cache $(BIN)/python tools/mutate_sample.py --n $(SAMPLE) --seed $(SEED)
+else
+	COACH_TEST_CACHE=$(CURDIR)/.mutate-cache $(BIN)/mutmut run $(MUTANTS)
 	$(BIN)/mutmut export-cicd-stats
 	@$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); \
 	caught = s['killed'] + s['timeout']; survived = s['survived']; uncovered = s['no_tests']; \
@@ -58,6 +67,7 @@ mutate: setup-dev
 	print(f'mutation score: {caught}/{checked} mutants caught ({100 * caught / max(checked, 1):.1f}%); ' \
 	      f'{survived} survived, {uncovered} not covered by any test, {s[\"total\"] - checked} not run; ' \
 	      'list them: $(BIN)/mutmut results')"
+endif
 
 bench: setup-dev
 	$(BIN)/python bench/run_all.py

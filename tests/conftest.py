@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from bot.config import Settings, get_settings
 
@@ -26,6 +28,15 @@ WITHOUT_INDEX = "without_index"  # the marker (registered in pyproject.toml) for
 POSTGRES_MODULES = {"test_replicas.py", "test_scale_out.py"}
 # Tests of one costly module fixture (the held-out split's figures: about 30 CPU-seconds) share a worker too.
 SHARED_MODULE_FIXTURES = {"held_out"}
+# `make mutate` only: a folder kept across pytest runs for the guide index and the vectors the model returned.
+# mutmut starts pytest once per mutant; without it each of those runs would build the index and embed the guides
+# again (about 30 CPU-seconds), which is most of a mutant's cost. Unset in `make test`.
+RUN_CACHE = Path(os.environ["COACH_TEST_CACHE"]) if os.environ.get("COACH_TEST_CACHE") else None
+
+
+def _in_a_mutant() -> bool:
+    """In a mutant's pytest run (read each time: mutmut's fork server imports this file before any mutant)."""
+    return "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", "")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -75,7 +86,8 @@ def embed_each_text_once() -> Iterator[None]:
     from bot.retrieval.embeddings import MiniLM
 
     real = MiniLM.embed
-    seen: dict[str, np.ndarray] = {}
+    seen = _SAVED_VECTORS
+    known = len(seen)
 
     def embed(self: MiniLM, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -88,24 +100,51 @@ def embed_each_text_once() -> Iterator[None]:
     MiniLM.embed = embed  # type: ignore[method-assign]
     yield
     MiniLM.embed = real  # type: ignore[method-assign]
+    if RUN_CACHE and len(seen) > known and not _in_a_mutant():
+        _save_vectors(seen, RUN_CACHE / "embeddings.pickle")  # not from a mutant's run: its texts may be the mutant's
+
+
+def _load_vectors(path: Path | None) -> dict[str, np.ndarray]:
+    if path is None or not path.exists():
+        return {}
+    with path.open("rb") as saved:
+        vectors: dict[str, np.ndarray] = pickle.load(saved)  # written by this file, below, in this checkout
+    return vectors
+
+
+def _save_vectors(seen: dict[str, np.ndarray], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    with partial.open("wb") as out:
+        pickle.dump(seen, out)
+    partial.replace(path)
+
+
+# Loaded when conftest is imported, so mutmut's fork server holds them and every mutant's process starts with them.
+_SAVED_VECTORS = _load_vectors(RUN_CACHE / "embeddings.pickle" if RUN_CACHE else None)
 
 
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """One index of the real guides and the bank's saved vectors per test run, copied into each test's folder.
 
-    Under `pytest -n` the first xdist worker to get here builds it in the run's shared folder (the others wait
-    on a file lock) and each worker takes its own copy, so no two processes open one Chroma folder.
+    Under `pytest -n` the workers build it together in the run's shared folder: each starts on a different one of
+    its two parts (the guides' Chroma index, the bank's vectors), under that part's file lock, then waits for the
+    other part. Each worker then takes its own copy, so no two processes open one Chroma folder.
     """
-    from filelock import FileLock
-
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     shared = tmp_path_factory.getbasetemp()
     shared = shared.parent if worker else shared  # xdist: .../pytest-N/popen-gw0 -> .../pytest-N, one per run
+    if RUN_CACHE and (not _in_a_mutant() or _built(Settings(data_dir=RUN_CACHE / "index"))):
+        shared = RUN_CACHE  # built by a run of the real code (mutmut's clean run), never by a mutant's
     source = Settings(data_dir=shared / "index")
-    with FileLock(shared / "index.lock"):
-        if not (source.data_dir / "built").exists():
-            _build_index(source)
+    source.ensure_data_dir()
+    first = int(worker.removeprefix("gw")) % len(_PARTS) if worker and worker.startswith("gw") else 0
+    for name, build in _PARTS[first:] + _PARTS[:first]:
+        with FileLock(shared / f"{name}.lock"):
+            if not (source.data_dir / f"built-{name}").exists():
+                build(source)
+                (source.data_dir / f"built-{name}").touch()
     if not worker:
         return source
     own = Settings(data_dir=tmp_path_factory.mktemp("index"))
@@ -114,16 +153,26 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return own
 
 
-def _build_index(settings: Settings) -> None:
-    from bot.content.questions import load_bank
-    from bot.content.rubric import load_rubric
-    from bot.critic.signals import warm_bank_references
+def _ingest_guides(settings: Settings) -> None:
     from bot.retrieval.index import ingest
 
     ingest(settings)
+
+
+def _save_bank_vectors(settings: Settings) -> None:
+    from bot.content.questions import load_bank
+    from bot.content.rubric import load_rubric
+    from bot.critic.signals import warm_bank_references
+
     bank, rubric = load_bank(settings.questions_dir), load_rubric(settings.rubric_path)
     warm_bank_references(bank, rubric, settings.vectors_path)
-    (settings.data_dir / "built").touch()
+
+
+_PARTS: list[tuple[str, Callable[[Settings], None]]] = [("guides", _ingest_guides), ("vectors", _save_bank_vectors)]
+
+
+def _built(settings: Settings) -> bool:
+    return all((settings.data_dir / f"built-{name}").exists() for name, _ in _PARTS)
 
 
 @pytest.fixture(autouse=True)
@@ -143,6 +192,36 @@ def data_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
     get_settings.cache_clear()
     yield folder
     get_settings.cache_clear()
+
+
+CHECKOUT_DATA = Path(__file__).resolve().parent.parent / "data"  # the app's default data folder: tests never touch it
+_CHECKOUT_DATA_BEFORE = pytest.StashKey[list[tuple[str, int]] | None]()
+
+
+def _snapshot(folder: Path) -> list[tuple[str, int]] | None:
+    return sorted((str(p), p.stat().st_mtime_ns) for p in folder.rglob("*")) if folder.exists() else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        session.config.stash[_CHECKOUT_DATA_BEFORE] = _snapshot(CHECKOUT_DATA)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run if any test wrote into the checkout's data folder instead of its own temporary one.
+
+    A settings object made when a test module is imported (or in a fixture set up before `data_dir`) points at the
+    checkout's `data/`; a critique or ingest through it would leave an index there.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") or _CHECKOUT_DATA_BEFORE not in session.config.stash:
+        return
+    if _snapshot(CHECKOUT_DATA) != session.config.stash[_CHECKOUT_DATA_BEFORE]:
+        session.config.get_terminal_writer().line(
+            f"FAILED: the tests wrote into {CHECKOUT_DATA} (the app's own data folder); "
+            "use the test's data folder (get_settings() inside the test, or the built_index fixture)",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

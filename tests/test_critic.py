@@ -1,6 +1,7 @@
 """The offline critic against hand grades, and its behaviour on the answers that decide trust."""
 
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -8,7 +9,7 @@ from collections import Counter
 import pytest
 
 from bot import Critique, critique
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.content.questions import load_bank
 from bot.content.rubric import load_rubric
 from bot.content.vocabulary import DIMENSIONS
@@ -23,8 +24,15 @@ GEN = [i for i in ITEMS if i.split.startswith("gen-")]
 
 
 @pytest.fixture(scope="module")
-def held_out():
-    return figures(SETTINGS, ITEMS, HELD_OUT)
+def held_out(built_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The held-out figures, computed once per module on a copy of the session's guide index and bank vectors.
+
+    (A module fixture is set up before the per-test data folder, so `get_settings()` here would be the checkout's.)
+    """
+    settings = Settings(data_dir=tmp_path_factory.mktemp("held-out"))
+    shutil.copytree(built_index.chroma_dir, settings.chroma_dir)
+    shutil.copy(built_index.vectors_path, settings.vectors_path)
+    return figures(settings, ITEMS, HELD_OUT)
 
 
 @pytest.mark.without_index
@@ -184,7 +192,7 @@ def test_the_llm_critic_is_measured_the_same_way(monkeypatch, capsys):
         graded = [i for i in ITEMS if i.split == "test"]
         injected = [i for i in graded if i.kind == "injection"]
         assert len(stub.requests) == len(graded) - len(injected)  # text aimed at the grader never reaches it
-    offline = figures(SETTINGS, ITEMS, "test")
+    offline = figures(get_settings(), ITEMS, "test")
     assert llm["critic"] == "llm" and set(llm) == {*offline, "critic"}
     assert llm["overall"]["answers"] == offline["overall"]["answers"] == len(graded)
     assert llm["attack_max"]["injection"] <= 2  # the cap holds whatever the model says

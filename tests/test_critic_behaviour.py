@@ -62,21 +62,21 @@ def test_answers_to_the_prompt_injection_question_are_not_penalised():
     answers = [i for i in ITEMS if i.question_id == "fea-019" and i.kind in ("strong", "eval_only", "failure_only")]
     assert answers
     for item in answers:
-        result = critique_target(target_for(SETTINGS, item), item.answer, SETTINGS, with_citations=False)
+        result = critique_target(target_for(get_settings(), item), item.answer, get_settings(), with_citations=False)
         assert "addressed_grader" not in result.flags, item.id
         assert result.overall is not None and result.overall > 3, item.id
 
 
 def test_an_answer_in_another_language_gets_no_score_and_says_why():
     spanish = next(i for i in ITEMS if i.kind == "non_english" and i.question_id in BANK.by_id)
-    result = critique_target(target_for(SETTINGS, spanish), spanish.answer, SETTINGS)
+    result = critique_target(target_for(get_settings(), spanish), spanish.answer, get_settings())
     assert result.overall is None and result.dimensions == {} and result.flags == ["not_english"]
     assert "English" in result.notices[0] and not result.strengths and not result.gaps
 
 
 def test_non_native_english_is_graded():
     item = next(i for i in ITEMS if i.kind == "non_native" and i.split == "gen-test")
-    assert critique_target(target_for(SETTINGS, item), item.answer, SETTINGS, with_citations=False).graded
+    assert critique_target(target_for(get_settings(), item), item.answer, get_settings(), with_citations=False).graded
 
 
 def test_a_strong_answer_to_a_different_question_is_marked_off_topic():
@@ -90,7 +90,7 @@ def test_a_strong_answer_to_a_different_question_is_marked_off_topic():
 def test_a_reworded_bank_question_uses_the_bank_key_points():
     reworded = QUESTION.text.replace("what do you change?", "what would you change?")
     assert reworded != QUESTION.text
-    target = resolve_target(SETTINGS, reworded, "feature", None)
+    target = resolve_target(get_settings(), reworded, "feature", None)
     assert target.question_id == "fea-001" and not target.derived and target.text == reworded
     same = critique(QUESTION.text, STRONG, "feature")
     assert critique(reworded, STRONG, "feature").overall == pytest.approx(same.overall, abs=0.2)
@@ -98,7 +98,7 @@ def test_a_reworded_bank_question_uses_the_bank_key_points():
 
 def test_derived_key_points_never_come_from_a_mistakes_section():
     question = "Tell me how you'd launch an AI assistant that drafts replies for a bank's complaints team."
-    target = derived_target(SETTINGS, question, "vertical", "finance")
+    target = derived_target(get_settings(), question, "vertical", "finance")
     guides = "\n".join(p.read_text() for p in SETTINGS.guides_dir.glob("*.md"))
     mistakes = "\n".join(
         block for block in re.split(r"\n(?=## )", guides) if re.match(r"## .*(mistake|pitfall)", block, re.I)
@@ -112,7 +112,7 @@ def test_derived_key_points_make_a_point_rather_than_announce_a_list():
     # the evaluation guide's "An eval set gets stale in two ways." only announces the sentence after it; it was a key
     # point of this fitting-split question, and a hand-checker flagged it as a gap that says nothing
     question = "Design a metric to tell whether a new version of your LLM is better at coding than the last one."
-    target = derived_target(SETTINGS, question, "foundation", None)
+    target = derived_target(get_settings(), question, "foundation", None)
     points = [p for d in SCORED for p in target.key_points[d]]
     assert target.derived and len(points) >= 8
     assert not [p for p in points if "two ways" in p or p.endswith(":")]
@@ -140,7 +140,7 @@ def test_gaps_never_list_a_covered_key_point_and_levels_match_scores():
     model = load_support(SETTINGS.knowledge_dir)
     levels = 0
     for item in [i for i in ITEMS if i.question_id == "fea-001"]:
-        result = critique_target(target, item.answer, SETTINGS, with_citations=False)
+        result = critique_target(target, item.answer, get_settings(), with_citations=False)
         if not result.graded:
             continue
         view = AnswerView.of(item.answer)
@@ -190,9 +190,9 @@ def test_a_follow_up_is_graded_on_the_dimension_it_probed():
         "We'd track how often hosts reassign owners in those meetings, and only name an owner when confidence is high."
     )
     main = next(i.answer for i in ITEMS if i.question_id == "fea-001" and i.kind == "eval_only")
-    base = critique_target(Target.of(QUESTION), main, SETTINGS, with_citations=False)
+    base = critique_target(Target.of(QUESTION), main, get_settings(), with_citations=False)
     probe = Probe("failure_modes", follow_up.text, base, earlier=main)
-    result = critique_target(Target.of(QUESTION), reply, SETTINGS, with_citations=False, probe=probe)
+    result = critique_target(Target.of(QUESTION), reply, get_settings(), with_citations=False, probe=probe)
     assert result.graded and result.stronger_answer == []  # the outline is shown once per question
     assert "too_short" not in result.flags
     for dim in ("evaluation", "product_judgment", "communication"):
