@@ -12,12 +12,13 @@ interval and the name of every mutant that survived (`mutmut show NAME` prints i
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+
+from statsmodels.stats.proportion import proportion_confint  # a dev dependency, like mutmut
 
 MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 CAUGHT = {"killed", "timeout", "caught by type check"}
@@ -30,22 +31,12 @@ def statuses() -> dict[str, str]:
     return {name: status for name, status in pairs}
 
 
-def wilson(caught: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """The Wilson score interval for a share `caught / n` (95% at z = 1.96)."""
-    if n == 0:
-        return 0.0, 1.0
-    p = caught / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 def report(sample: list[str], status: dict[str, str]) -> int:
     """Print the sample's statuses, its score per package and in all, and every mutant it did not catch."""
     counts = Counter(status[name] for name in sample)
     tried = [name for name in sample if status[name] != "not checked"]
     caught = sum(status[name] in CAUGHT for name in tried)
-    low, high = wilson(caught, len(tried))
+    low, high = proportion_confint(caught, max(len(tried), 1), method="wilson")  # 95%
     by_package = Counter(".".join(name.split(".")[:2]) for name in tried)
     caught_by_package = Counter(".".join(name.split(".")[:2]) for name in tried if status[name] in CAUGHT)
     print(f"statuses: {dict(counts)}")
@@ -67,11 +58,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--report-only", action="store_true", help="print the sample's last results, run nothing")
     args = parser.parse_args()
-    if not args.report_only:
-        subprocess.run([MUTMUT, "run", "--help"], capture_output=True, check=True)  # fail early without mutmut
-        # mutmut generates the mutants (and so their names) on its first run; a run of one mutant does that.
-        if not Path("mutants").exists():
-            subprocess.run([MUTMUT, "run", "bot.interview.policy.x_classify__mutmut_1"], check=True)
+    # mutmut generates the mutants (and so their names) on its first run; a run of one mutant does that.
+    if not args.report_only and not Path("mutants").exists():
+        subprocess.run([MUTMUT, "run", "bot.interview.policy.x_classify__mutmut_1"], check=True)
     names = sorted(statuses())
     sample = sorted(random.Random(args.seed).sample(names, min(args.n, len(names))))
     if not args.report_only:
