@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from filelock import FileLock
 
 from bot.config import Settings, get_settings
+from tests.indexes import copy_index
 
 # No test may reach the network: make any accidental client fail fast.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -147,10 +147,7 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
                 (source.data_dir / f"built-{name}").touch()
     if not worker:
         return source
-    own = Settings(data_dir=tmp_path_factory.mktemp("index"))
-    shutil.copytree(source.chroma_dir, own.chroma_dir)
-    shutil.copy(source.vectors_path, own.vectors_path)
-    return own
+    return Settings(data_dir=copy_index(source, tmp_path_factory.mktemp("index")))
 
 
 def _ingest_guides(settings: Settings) -> None:
@@ -185,9 +182,7 @@ def data_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
     """
     folder = tmp_path / "data"
     if request.node.get_closest_marker(WITHOUT_INDEX) is None:
-        index: Settings = request.getfixturevalue("built_index")
-        shutil.copytree(index.chroma_dir, folder / "chroma")
-        shutil.copy(index.vectors_path, folder / index.vectors_path.name)  # what a warm-up would have saved
+        copy_index(request.getfixturevalue("built_index"), folder)
     monkeypatch.setenv("COACH_DATA_DIR", str(folder))
     get_settings.cache_clear()
     yield folder

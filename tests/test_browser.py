@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from tests.indexes import indexed_folder
 from tests.test_ui import ANSWER, LAX_MARKDOWN, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -28,12 +29,12 @@ pytestmark = [
 ]
 
 
-def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served in-process on a free loopback port, with its own data folder (for a module's fixture)."""
+def served_app(tmp_path_factory: pytest.TempPathFactory, index: Settings) -> Iterator[str]:
+    """The app served in-process on a free loopback port, on its own copy of `index` (for a module's fixture)."""
     from bot.interview.service import InterviewService
     from bot.web.app import build_app
 
-    demo = build_app(InterviewService(Settings(data_dir=tmp_path_factory.mktemp("browser-data"))))
+    demo = build_app(InterviewService(Settings(data_dir=indexed_folder(tmp_path_factory, index, "browser-data"))))
     demo.queue(default_concurrency_limit=16)
     address = serve(demo)
     yield address
@@ -41,8 +42,8 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from served_app(tmp_path_factory)
+def url(tmp_path_factory: pytest.TempPathFactory, built_index: Settings) -> Iterator[str]:
+    yield from served_app(tmp_path_factory, built_index)
 
 
 def test_interview_in_the_browser(url: str, tmp_path: Path) -> None:

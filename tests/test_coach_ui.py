@@ -35,6 +35,7 @@ from bot.web import coach_forms
 from bot.web.app import CoachApp
 from bot.web.coach_tab import hf_account, hf_sign_in_available
 from bot.web.request_info import base_url, client_key, trust_forwarded_headers
+from tests.indexes import indexed_folder
 from tests.test_assignments import ANSWER
 from tests.test_ui import fake_request
 
@@ -94,9 +95,9 @@ def create(app: App, cid: int, title: str = "Week 3", **over: Any) -> dict[str, 
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> App:
-    """One app (and index) for the module, on its own data folder."""
-    return App(tmp_path_factory.mktemp("coach-ui-data"))
+def shared(tmp_path_factory: pytest.TempPathFactory, built_index: Settings) -> App:
+    """One app for the module, on its own data folder (a copy of the session's index)."""
+    return App(indexed_folder(tmp_path_factory, built_index, "coach-ui-data"))
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The offline critic against hand grades, and its behaviour on the answers that decide trust."""
 
 import json
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -16,6 +15,7 @@ from bot.content.vocabulary import DIMENSIONS
 from bot.critic.calibration import FIT_SPLITS, HELD_OUT, figures, load_figures, load_labelled
 from bot.critic.fitting import load_pairs
 from tests.cli import run_main
+from tests.indexes import indexed_folder
 
 SETTINGS = get_settings()
 BANK = load_bank(SETTINGS.questions_dir)
@@ -29,10 +29,7 @@ def held_out(built_index: Settings, tmp_path_factory: pytest.TempPathFactory) ->
 
     (A module fixture is set up before the per-test data folder, so `get_settings()` here would be the checkout's.)
     """
-    settings = Settings(data_dir=tmp_path_factory.mktemp("held-out"))
-    shutil.copytree(built_index.chroma_dir, settings.chroma_dir)
-    shutil.copy(built_index.vectors_path, settings.vectors_path)
-    return figures(settings, ITEMS, HELD_OUT)
+    return figures(Settings(data_dir=indexed_folder(tmp_path_factory, built_index, "held-out")), ITEMS, HELD_OUT)
 
 
 @pytest.mark.without_index

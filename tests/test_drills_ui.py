@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from bot.interview.service import InterviewService
 from bot.storage.models import DrillAttempt
 from bot.web.app import CoachApp
 from bot.web.assignment_panel import DRILL_NOTICE
+from tests.indexes import indexed_folder
 from tests.test_drills import quiet_grader, right_answers
 from tests.test_ui import fake_request, serve
 
@@ -37,9 +37,7 @@ PASSWORD = "a long enough password"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, built_index: Settings) -> CoachApp:
     """The app on its own data folder (a copy of the session's guide index), with a stand-in rationale grader."""
-    folder = tmp_path_factory.mktemp("drills-ui")
-    shutil.copytree(built_index.chroma_dir, folder / "chroma")
-    service = InterviewService(Settings(data_dir=folder))
+    service = InterviewService(Settings(data_dir=indexed_folder(tmp_path_factory, built_index, "drills-ui")))
     return CoachApp(service, DrillService(service.settings, service.store, grade_rationale=quiet_grader))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from tests.test_browser import ARGS, CHROMIUM, served_app
 from tests.test_ui import ANSWER
 
@@ -22,8 +23,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from served_app(tmp_path_factory)
+def url(tmp_path_factory: pytest.TempPathFactory, built_index: Settings) -> Iterator[str]:
+    yield from served_app(tmp_path_factory, built_index)
 
 
 def box(locator: Any) -> dict[str, float]:

@@ -14,10 +14,11 @@ import yaml
 from bot.coaching import accounts, assignments
 from bot.coaching.custom_questions import MAX_TEXT_CHARS, check_question, clean_questions
 from bot.coaching.question_import import import_file, import_questions
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.errors import CoachError
 from bot.storage.store import make_store
 from bot.web.question_form import QuestionForm
+from tests.indexes import indexed_folder
 from tests.test_coach_ui import PASSWORD, App, create, sign_in
 from tests.test_ui import fake_request
 
@@ -207,8 +208,8 @@ def test_a_yaml_alias_bomb_is_refused_without_blowing_up() -> None:
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> App:
-    return App(tmp_path_factory.mktemp("question-form"))
+def shared(tmp_path_factory: pytest.TempPathFactory, built_index: Settings) -> App:
+    return App(indexed_folder(tmp_path_factory, built_index, "question-form"))
 
 
 @pytest.fixture

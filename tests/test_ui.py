@@ -24,6 +24,7 @@ from bot.interview.state import InterviewPlan, Summary, SummaryGap
 from bot.storage.models import public_attempt_id
 from bot.web.render import critique_card, gaps_markdown
 from bot.web.reports import REPORT_KEYS, json_report, markdown_report, progress_frame, score_chart
+from tests.indexes import indexed_folder
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) ![i](javascript:x)"
 ANSWER = (
@@ -72,11 +73,11 @@ def fake_request(**query: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
-    """The app served in-process on a free loopback port, on its own data folder."""
+def app(tmp_path_factory: pytest.TempPathFactory, built_index: Settings) -> Iterator[tuple[Any, str]]:
+    """The app served in-process on a free loopback port, on its own data folder (a copy of the session's index)."""
     from bot.web.app import CoachApp
 
-    built = CoachApp(InterviewService(Settings(data_dir=tmp_path_factory.mktemp("ui-data"))))
+    built = CoachApp(InterviewService(Settings(data_dir=indexed_folder(tmp_path_factory, built_index, "ui-data"))))
     built.demo.queue(default_concurrency_limit=16)
     url = serve(built.demo)
     yield built, url
