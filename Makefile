@@ -54,17 +54,22 @@ test: lint
 # Mutation testing of the rules (bot/critic, bot/interview, bot/coaching, bot/storage; config in [tool.mutmut]).
 # Slow: not part of `make test`. One module: make mutate MUTANTS='bot.interview.policy*'
 # A random sample, scored with a 95% interval (the whole run takes hours on two cores): make mutate SAMPLE=400 SEED=16
+# Grow it with another seed, keeping the results so far (same code and tests): make mutate SAMPLE=150 SEED='17 18' KEEP=1
 MUTANTS ?=
 SAMPLE ?=
 SEED ?= 15
+KEEP ?=
 # COACH_TEST_CACHE (tests/conftest.py): one guide index and one store of the model's vectors for the whole run,
 # built by mutmut's clean run and read by each mutant's. Each run starts from nothing: mutmut's incremental
 # re-collection of which tests reach which function lost functions after tests were added (a sample then showed 26
 # of 150 mutants as "not covered"), and a full collection costs only about 7 minutes.
 mutate: setup-dev
+ifndef KEEP
 	rm -rf mutants .mutate-cache
+endif
 ifdef SAMPLE
-	COACH_TEST_CACHE=$(CURDIR)/.mutate-cache $(BIN)/python tools/mutate_sample.py --n $(SAMPLE) --seed $(SEED)
+	COACH_TEST_CACHE=$(CURDIR)/.mutate-cache $(BIN)/python tools/mutate_sample.py --n $(SAMPLE) \
+		$(foreach seed,$(SEED),--seed $(seed)) $(if $(KEEP),--keep)
 else
 	COACH_TEST_CACHE=$(CURDIR)/.mutate-cache $(BIN)/mutmut run $(MUTANTS)
 	$(BIN)/mutmut export-cicd-stats

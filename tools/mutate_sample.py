@@ -7,6 +7,10 @@ interval and the name of every mutant that survived (`mutmut show NAME` prints i
 
     python tools/mutate_sample.py --n 400 --seed 15
     python tools/mutate_sample.py --n 400 --seed 15 --report-only   # the last run's results, nothing run again
+    python tools/mutate_sample.py --n 150 --seed 17 --seed 18 --keep  # grow a sample: run only what is unchecked
+
+With several seeds the sample is the union of each seed's draw. `--keep` runs only the sample's mutants that no
+run has checked yet, so a second seed adds to the first one's results (same code, same tests: otherwise start over).
 """
 
 from __future__ import annotations
@@ -55,16 +59,20 @@ def main() -> int:
     """Sample, run, report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=400, help="mutants to sample (default 400)")
-    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--seed", type=int, action="append", help="random seed; repeat to join samples (default 15)")
+    parser.add_argument("--keep", action="store_true", help="run only the sample's mutants not checked yet")
     parser.add_argument("--report-only", action="store_true", help="print the sample's last results, run nothing")
     args = parser.parse_args()
     # mutmut generates the mutants (and so their names) on its first run; a run of one mutant does that.
     if not args.report_only and not Path("mutants").exists():
         subprocess.run([MUTMUT, "run", "bot.interview.policy.x_classify__mutmut_1"], check=True)
-    names = sorted(statuses())
-    sample = sorted(random.Random(args.seed).sample(names, min(args.n, len(names))))
-    if not args.report_only:
-        subprocess.run([MUTMUT, "run", *sample], check=False)
+    status = statuses()
+    names = sorted(status)
+    draws = (random.Random(seed).sample(names, min(args.n, len(names))) for seed in args.seed or [15])
+    sample = sorted(set().union(*draws))
+    todo = [name for name in sample if status[name] == "not checked"] if args.keep else sample
+    if not args.report_only and todo:
+        subprocess.run([MUTMUT, "run", *todo], check=False)
     return report(sample, statuses())
 
 
