@@ -48,7 +48,7 @@ def pool() -> Iterator[CriticPool]:
 
 def _worker_pids() -> set[int]:
     """This process's children that run a spawned worker."""
-    return _children_running_workers(os.getpid())
+    return children_running_workers(os.getpid())
 
 
 def test_a_worker_scores_exactly_what_the_app_process_would(pool: CriticPool) -> None:
@@ -122,7 +122,7 @@ def test_workers_end_when_the_app_is_killed(tmp_path: Path) -> None:
     app = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert app.stdout is not None and app.stdout.readline().strip() == "True"
-        workers = _children_running_workers(app.pid)
+        workers = children_running_workers(app.pid)
         assert len(workers) == 1
     finally:
         app.kill()
@@ -133,12 +133,23 @@ def test_workers_end_when_the_app_is_killed(tmp_path: Path) -> None:
     assert not any(_alive(pid) for pid in workers)
 
 
-def _children_running_workers(parent: int) -> set[int]:
-    children = set()
+def children_running_workers(parent: int) -> set[int]:
+    """The children of `parent` (from any of its threads) that run a spawned worker now."""
+    children: set[int] = set()
     for task in os.listdir(f"/proc/{parent}/task"):
-        with open(f"/proc/{parent}/task/{task}/children") as listed:
-            children |= {int(pid) for pid in listed.read().split()}
-    return {pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+        try:
+            with open(f"/proc/{parent}/task/{task}/children") as listed:
+                children |= {int(pid) for pid in listed.read().split()}
+        except OSError:  # a thread that ended since the listing: it has no children left
+            continue
+    running = set()
+    for pid in children:
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                running.add(pid)
+        except OSError:  # a child that ended since
+            continue
+    return running
 
 
 def _alive(pid: int) -> bool:

@@ -38,6 +38,7 @@ from bot.interview.service import InterviewService
 from bot.llm.chat import LLM
 from bot.retrieval.embeddings import cached_vectors
 from tests.fakes import ScriptedChatModel
+from tests.test_critic_pool import children_running_workers
 
 ANSWER = (
     "I would pull 400 real requests from the pilot, stratified by language and request type, and have two "
@@ -275,18 +276,7 @@ def test_warming_without_a_rubric_saves_the_banks_references_only(tmp_path):
 
 def _worker_pids() -> set[int]:
     """This process's children that run a spawned worker."""
-    children: set[int] = set()
-    for task in os.listdir(f"/proc/{os.getpid()}/task"):
-        with open(f"/proc/{os.getpid()}/task/{task}/children") as listed:
-            children |= {int(pid) for pid in listed.read().split()}
-    running = set()
-    for pid in children:
-        try:
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                running.add(pid)
-        except OSError:
-            continue
-    return running
+    return children_running_workers(os.getpid())
 
 
 def test_one_worker_a_process_however_many_critiques_arrive_and_none_left_after_close(data_dir):
