@@ -173,6 +173,19 @@ def _built(settings: Settings) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _browser_patience(request: pytest.FixtureRequest) -> None:
+    """Playwright's `expect` waits 30 s, as the pages do, not its default 5 s, in the browser tests.
+
+    Under `make test` the server answers beside two other workers on two cores: a form's reply took over 5 s once.
+    A wait that succeeds ends as soon as the text shows, so only a failure takes longer.
+    """
+    if request.node.get_closest_marker("browser") is not None:
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=30_000)
+
+
+@pytest.fixture(autouse=True)
 def data_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point the data folder at a fresh temporary directory for each test, holding a copy of the guide index.
 

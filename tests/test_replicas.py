@@ -108,7 +108,7 @@ class Replica:
         # FORWARDED_ALLOW_IPS: nginx, on loopback, is the proxy whose forwarded headers count (as the README deploys);
         # no critic worker processes (four more interpreters on 2 cores; tests/test_critic_pool.py covers them);
         # no coverage tracing in the replicas (COVERAGE_PROCESS_CONFIG): the same code runs traced in-process in
-        # the interview tests, and tracing three app starts and 180 turns cost about 12 s of `make test`
+        # the interview tests, and tracing three app starts and 180 turns only slows `make test`
         env = {**os.environ, "PORT": str(self.port), "COACH_DATA_DIR": str(self.data_dir),
                "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False",
                "FORWARDED_ALLOW_IPS": "127.0.0.1", "COACH_CRITIC_PROCESSES": "0"}  # fmt: skip
