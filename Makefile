@@ -44,7 +44,7 @@ lint: setup-dev
 # Coverage of bot/ (CLI subprocesses included) with a floor: fail_under in pyproject.toml's [tool.coverage.report].
 # pytest-xdist workers: one more than the cores (at most 5). The browser, server and PostgreSQL tests spend part of
 # their time waiting on other processes, and the extra worker fills it. Measured on 2 cores: three workers 4:47 where
-# two took 5:17 (a suite of 661 and 638 tests); with this suite, four workers 5:05 where three took 4:26. The
+# two took 5:17 (a suite of 661 and 638 tests); with this suite, four workers 5:05 where three took 4:26 and 4:38. The
 # PostgreSQL tests all run on one worker (tests/conftest.py). bot/ is byte-compiled first:
 # where PYTHONDONTWRITEBYTECODE is set, each CLI, server and critic-worker process the tests start would compile it.
 WORKERS ?= $(shell $(BIN)/python -c 'import os; print(min(len(os.sched_getaffinity(0)) + 1, 5))')
