@@ -175,9 +175,10 @@ def test_a_follow_up_may_itself_contain_a_colon():
     assert cleaned["follow_ups"] == [{"dimension": "evaluation", "text": "Which metric: precision or recall?"}]
 
 
-def test_a_yaml_file_opening_with_a_comment_that_names_columns_is_read_as_yaml():
+@pytest.mark.parametrize("indent", ["", "  "])  # a comment indented or not
+def test_a_yaml_file_opening_with_a_comment_that_names_columns_is_read_as_yaml(indent):
     text = (
-        "# Fields: role, text, key_points (see the guide)\n"
+        f"{indent}# Fields: role, text, key_points (see the guide)\n"
         "- text: How would you evaluate a contract-clause summarizer before a pilot?\n"
         "  key_points:\n"
         "    evaluation: [lawyer-labelled sample]\n"

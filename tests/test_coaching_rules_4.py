@@ -55,19 +55,6 @@ def test_an_import_of_exactly_the_upload_limit_is_read_and_one_byte_more_is_refu
         import_questions(at_limit + "\n", [])
 
 
-def test_a_yaml_file_opening_with_an_indented_comment_that_names_columns_is_read_as_yaml():
-    text = (
-        "  # Fields: role, text, key_points (see the guide)\n"
-        "- text: How would you evaluate a contract-clause summarizer before a pilot?\n"
-        "  key_points:\n"
-        "    evaluation: [lawyer-labelled sample]\n"
-        "    failure_modes: [missed indemnity clause]\n"
-        "    product_judgment: [human review before sending]\n"
-    )
-    [imported] = import_questions(text, [])
-    assert imported["text"] == "How would you evaluate a contract-clause summarizer before a pilot?"
-
-
 def test_an_empty_question_list_is_refused_saying_the_file_holds_no_questions():
     with pytest.raises(CoachError, match="^the file holds no questions$"):
         import_questions("[]\n", [])

@@ -20,27 +20,14 @@ from bot.critic.calibration import FIT_SPLITS, Labelled, figures, load_labelled
 from bot.critic.critic import critique
 from bot.critic.features import AnswerView
 from bot.critic.guard import screen
-from bot.critic.model import Critique
 from bot.critic.offline import load_fit
 from bot.critic.pool import CriticPool
+from tests.test_critic_rules import _critique
 
 ANSWER = (
     "I would build an eval set from real traffic, stratified by segment, with two raters and a written rubric, "
     "and gate the launch on precision per segment with a human fallback for low-confidence outputs."
 )
-
-
-def _critique(overall: float) -> Critique:
-    return Critique(
-        overall=overall,
-        dimensions=dict.fromkeys(DIMENSIONS, overall),
-        strengths=[],
-        gaps=[],
-        follow_up=None,
-        follow_up_dimension=None,
-        stronger_answer=[],
-        citations=[],
-    )
 
 
 def _labelled(id_: str, kind: str, overall: float, twin_of: str | None = None) -> Labelled:
