@@ -20,7 +20,8 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.critic.pool import default_processes
-from tests.test_replicas import free_port, wait_up
+from tests.ports import held_port
+from tests.test_replicas import wait_up
 
 HOSTILE = 2000
 WARM_UP = 800  # the mix before the baseline, so that caches and the allocator reach their high-water mark
@@ -39,21 +40,22 @@ def rss_kb(pid: int) -> int:
 @pytest.fixture
 def server(data_dir: Path) -> Iterator[tuple[int, int]]:
     """`python app.py` on the test's data folder (a copy of the index); yields (port, pid)."""
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "COACH_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False"}
-    # COVERAGE_PROCESS_CONFIG: no coverage tracing in the server under `make test`, whose tracer would grow with
-    # every line it sees; this measures the app's own memory
-    for name in ("COACH_LLM", "DATABASE_URL", "COVERAGE_PROCESS_CONFIG"):
-        env.pop(name, None)
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        wait_up(port)
-        warmed_up(proc.pid)
-        yield port, proc.pid
-    finally:
-        proc.kill()
-        proc.wait(timeout=30)
+    with held_port() as port:
+        env = {**os.environ, "PORT": str(port), "COACH_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False"}
+        # COVERAGE_PROCESS_CONFIG: no coverage tracing in the server under `make test`, whose tracer would grow
+        # with every line it sees; this measures the app's own memory
+        for name in ("COACH_LLM", "DATABASE_URL", "COVERAGE_PROCESS_CONFIG"):
+            env.pop(name, None)
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            wait_up(port)
+            assert proc.poll() is None, "the app exited; something else answered on its port"
+            warmed_up(proc.pid)
+            yield port, proc.pid
+        finally:
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def critic_workers(pid: int) -> int:

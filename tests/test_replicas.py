@@ -12,11 +12,11 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.content.questions import load_bank
 from bot.content.rubric import load_rubric
 from bot.critic.signals import warm_bank_references
 from bot.storage.models import Turn
+from tests.ports import held_port
 from tests.storage import fresh_store
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -78,12 +79,6 @@ http {{
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx not installed (apt-get install nginx)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_up(port: int, timeout: float = 120.0) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -117,9 +112,10 @@ class Replica:
         self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         wait_up(self.port)
+        assert self.proc.poll() is None, "the replica exited; something else answered on its port"
 
     def kill(self) -> None:
-        assert self.proc is not None
+        assert self.proc is not None and self.proc.poll() is None, "the replica was not running when killed"
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
 
@@ -203,15 +199,16 @@ def test_two_replicas_behind_nginx_survive_a_kill(tmp_path, monkeypatch, built_i
     store = fresh_store("postgres", monkeypatch)  # skips without TEST_DATABASE_URL
     settings = get_settings()
     bank, rubric = load_bank(settings.questions_dir), load_rubric(settings.rubric_path)
+    ports = ExitStack()  # the three ports stay reserved to the test until it ends, across the kill and restart
     replicas = []
     for name in ("a", "b"):
         folder = tmp_path / f"replica-{name}"
         shutil.copytree(built_index.chroma_dir, folder / "chroma")  # each replica has its own read-only index
         warm_bank_references(bank, rubric, folder / "bank_vectors.npz")
-        replicas.append(Replica(folder, free_port()))
+        replicas.append(Replica(folder, ports.enter_context(held_port())))
     run = tmp_path / "nginx"
     run.mkdir()
-    port = free_port()
+    port = ports.enter_context(held_port())
     conf = run / "nginx.conf"
     conf.write_text(NGINX_CONF.format(run=run, a=replicas[0].port, b=replicas[1].port, port=port))
     nginx = None
@@ -242,6 +239,7 @@ def test_two_replicas_behind_nginx_survive_a_kill(tmp_path, monkeypatch, built_i
             if replica.proc is not None and replica.proc.poll() is None:
                 replica.proc.terminate()
                 replica.proc.wait(timeout=30)
+        ports.close()
 
     assert all(len(c.acknowledged) == ANSWERS and c.summary for c in candidates)  # every session completed
     with store.session() as db:
@@ -252,4 +250,9 @@ def test_two_replicas_behind_nginx_survive_a_kill(tmp_path, monkeypatch, built_i
     assert all(count == 1 for count in stored.values())  # no duplicate turns at all
     late_errors = [code for at, code in log.statuses if at > back and code >= 500]
     assert late_errors == [], f"5xx after the restart window: {late_errors[:5]}"
-    assert log.retries  # the kill was felt (calls in flight on the killed replica were sent again)
+    # the kill was felt: a call in flight on the killed replica failed and was sent again by its client, or nginx
+    # found the replica gone and passed the call to the other one (which of the two depends on what the killed
+    # replica was doing at that instant; a CI run once had nothing in flight on it)
+    nginx_saw = [line for line in (run / "error.log").read_text().splitlines()
+                 if f"127.0.0.1:{replicas[0].port}" in line]  # fmt: skip
+    assert log.retries or nginx_saw

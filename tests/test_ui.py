@@ -25,6 +25,7 @@ from bot.storage.models import public_attempt_id
 from bot.web.render import critique_card, gaps_markdown
 from bot.web.reports import REPORT_KEYS, json_report, markdown_report, progress_frame, score_chart
 from tests.indexes import indexed_folder
+from tests.ports import held_port
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) ![i](javascript:x)"
 ANSWER = (
@@ -38,13 +39,18 @@ WARNINGS = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outsi
 
 
 def serve(demo: gr.Blocks) -> str:
-    """Launch `demo` on loopback and return its URL; Gradio binds the port itself (no bind-close-reuse race)."""
+    """Launch `demo` on loopback, on a port the OS reserved for it (tests/ports.py), and return its URL.
+
+    Not Gradio's own search from 7860 up: two xdist workers launching at once collide there, and the loser waits
+    5 s for its server to fail before trying the next port.
+    """
     from bot.web.app import CSS
     from bot.web.security import launch_options
 
-    demo.launch(
-        server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, css=CSS, **launch_options()
-    )
+    with held_port() as port:
+        demo.launch(
+            server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS, **launch_options()
+        )
     url = f"http://127.0.0.1:{demo.server_port}/"
     wait_until_up(url)
     return url
