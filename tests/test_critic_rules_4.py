@@ -35,12 +35,17 @@ def _labelled(id_: str, kind: str, overall: float, twin_of: str | None = None) -
     return Labelled(id_, "fea-001", "gen-test", kind, f"answer {id_}", grade, twin_of=twin_of)
 
 
-def test_figures_leave_an_empty_block_without_an_error_and_report_the_twins_mean_gap(data_dir):
-    items = [
+def _strong_twin_generic() -> list[Labelled]:
+    """A strong answer, its plain-language twin and a generic one, graded 4.0, 3.5 and 2.0."""
+    return [
         _labelled("strong", "strong", 4.0),
         _labelled("plain", "plain_twin", 3.5, twin_of="strong"),
         _labelled("generic", "generic", 2.0),
     ]
+
+
+def test_figures_leave_an_empty_block_without_an_error_and_report_the_twins_mean_gap(data_dir):
+    items = _strong_twin_generic()
     critiques = {"answer strong": _critique(4.0), "answer plain": _critique(3.6), "answer generic": _critique(2.5)}
     report = figures(get_settings(), items, "gen-test", grader=lambda _target, answer: critiques[answer])
     assert report["other_questions"] == {"answers": 0, "spearman": None, "mean_abs_error": None, "mean_bias": None}
