@@ -10,7 +10,7 @@ DEPS := $(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 APP_STAMP := $(VENV)/.installed-app-$(DEPS)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEPS)
 
-.PHONY: setup setup-dev run test lint bench ingest mutate clean
+.PHONY: setup setup-dev run test ruff lint bench ingest mutate clean
 
 setup: $(APP_STAMP)
 
@@ -36,9 +36,11 @@ run: setup
 	$(BIN)/python -m compileall -q bot app.py > /dev/null
 	$(BIN)/python app.py
 
-lint: setup-dev
+ruff: setup-dev
 	$(BIN)/ruff check bot tests bench app.py migrations
 	$(BIN)/ruff format --check bot tests bench app.py migrations
+
+lint: ruff
 	$(BIN)/mypy bot app.py
 
 # Coverage of bot/ (CLI subprocesses included) with a floor: fail_under in pyproject.toml's [tool.coverage.report].
@@ -47,10 +49,16 @@ lint: setup-dev
 # two took 5:17 (a suite of 661 and 638 tests); with this suite, four workers 5:05 where three took 4:26 and 4:38. The
 # PostgreSQL tests all run on one worker (tests/conftest.py). bot/ is byte-compiled first:
 # where PYTHONDONTWRITEBYTECODE is set, each CLI, server and critic-worker process the tests start would compile it.
+# mypy (the lint target's third step, about 11 s of CPU cold) runs beside pytest, in the time its workers wait on
+# other processes, and its report prints after pytest's; either failing fails the target.
 WORKERS ?= $(shell $(BIN)/python -c 'import os; print(min(len(os.sched_getaffinity(0)) + 1, 5))')
-test: lint
+test: ruff
 	$(BIN)/python -m compileall -q bot app.py > /dev/null
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --cov --cov-report=term
+	@types=$$(mktemp); echo "$(BIN)/mypy bot app.py (beside pytest; its report follows pytest's)"; \
+	$(BIN)/mypy bot app.py > $$types 2>&1 & mypy=$$!; \
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --cov --cov-report=term; tests=$$?; \
+	wait $$mypy; typed=$$?; echo "== mypy"; cat $$types; rm -f $$types; \
+	test $$tests -eq 0 && test $$typed -eq 0
 
 # Mutation testing of the rules (bot/critic, bot/interview, bot/coaching, bot/storage; config in [tool.mutmut]).
 # Slow: not part of `make test`. One module: make mutate MUTANTS='bot.interview.policy*'
