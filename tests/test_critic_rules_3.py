@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.content.guides import chunk_guide, load_guides
 from bot.content.questions import load_bank
 from bot.content.rubric import load_rubric
@@ -76,9 +76,14 @@ LISTED = (
 )
 
 
+def fea_001(settings: Settings) -> Target:
+    """The bank's fea-001 as the critic's target."""
+    return Target.of(load_bank(settings.questions_dir).by_id["fea-001"])
+
+
 def test_a_too_short_answer_is_capped_at_two_however_dense(data_dir):
     settings = get_settings()
-    target = Target.of(load_bank(settings.questions_dir).by_id["fea-001"])
+    target = fea_001(settings)
     assert AnswerView.of(SHORT_BUT_DENSE).words < SHORT_WORDS
     result = critique_target(target, SHORT_BUT_DENSE, settings, with_citations=False)
     assert "too_short" in result.flags
@@ -88,7 +93,7 @@ def test_a_too_short_answer_is_capped_at_two_however_dense(data_dir):
 
 def test_a_list_of_terms_just_long_enough_to_grade_is_capped_as_a_list(data_dir):
     settings = get_settings()
-    target = Target.of(load_bank(settings.questions_dir).by_id["fea-001"])
+    target = fea_001(settings)
     view = AnswerView.of(LISTED)
     assert view.words == SHORT_WORDS and view.list_ratio == 1.0
     result = critique_target(target, LISTED, settings, with_citations=False)
@@ -137,7 +142,7 @@ NOT_ENGLISH = {
 @pytest.mark.parametrize("name", sorted(NOT_ENGLISH))
 def test_a_declined_answer_names_the_language_it_is_written_in(data_dir, name):
     settings = get_settings()
-    target = Target.of(load_bank(settings.questions_dir).by_id["fea-001"])
+    target = fea_001(settings)
     result = critique_target(target, NOT_ENGLISH[name], settings, with_citations=False)
     assert result.overall is None and result.flags == ["not_english"]
     assert result.notices[0].startswith(f"This answer looks like it is written in {name}.")

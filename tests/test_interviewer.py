@@ -19,6 +19,7 @@ from bot.interview.summary import SCORE_DECIMALS
 from bot.llm.tokens import count_tokens
 from tests.cli import run_main
 from tests.fakes import CRITIQUE_JSON, OpenAIStub, ScriptedChatModel, default_script
+from tests.untraced import untraced
 
 STRONG = next(i.answer for i in load_labelled() if i.kind == "strong" and i.question_id.startswith("fea"))
 
@@ -422,7 +423,8 @@ def test_prompt_size_stays_flat_over_a_20_question_session(monkeypatch, data_dir
     spec.loader.exec_module(bench)
     # the bench works in a temporary folder: give it this test's, which already holds the guide index
     monkeypatch.setattr(bench.tempfile, "TemporaryDirectory", lambda: contextlib.nullcontext(str(data_dir)))
-    asks = bench.run(20)
+    with untraced():  # 20 turns of the interview code the tests above trace; here only the prompt sizes matter
+        asks = bench.run(20)
     assert len(asks) == 20
     assert asks[19] <= 1.2 * asks[2]
     assert max(asks) <= get_settings().input_token_budget
