@@ -1,7 +1,6 @@
 """`python -m bot eval --fit`: the critic refits from labelled data (coach overrides included) and then grades."""
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -16,11 +15,12 @@ from bot.critic.fitting import coach_overrides, fit
 from bot.critic.offline import critique_target, load_fit
 from bot.critic.support import load_support
 from bot.interview.service import InterviewService
+from tests.indexes import knowledge_without_calibration
 
 
 def test_refit_from_labelled_data_and_coach_overrides(tmp_path, data_dir):
     knowledge = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("calibration"))
+    knowledge_without_calibration(knowledge)
     calibration = knowledge / "calibration"
     (calibration / "pairs").mkdir(parents=True)
     pairs = (PROJECT_ROOT / "knowledge/calibration/pairs/labelled.jsonl").read_text().splitlines()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -38,6 +37,7 @@ from bot.interview.service import InterviewService
 from bot.llm.chat import LLM
 from bot.retrieval.embeddings import cached_vectors
 from tests.fakes import ScriptedChatModel
+from tests.indexes import knowledge_without_calibration
 from tests.test_critic_pool import children_running_workers
 
 ANSWER = (
@@ -241,7 +241,7 @@ def test_a_coach_override_on_a_bank_question_is_fitted_with_that_question(data_d
 
 def test_the_fitted_model_says_how_many_answers_each_path_was_fitted_on(tmp_path, data_dir):
     knowledge = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("calibration"))
+    knowledge_without_calibration(knowledge)
     (knowledge / "calibration" / "pairs").mkdir(parents=True)
     pairs = (PROJECT_ROOT / "knowledge/calibration/pairs/labelled.jsonl").read_text().splitlines()
     (knowledge / "calibration" / "pairs" / "labelled.jsonl").write_text("\n".join(pairs[:200]) + "\n")

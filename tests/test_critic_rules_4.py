@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from bot.critic.features import AnswerView
 from bot.critic.guard import screen
 from bot.critic.offline import load_fit
 from bot.critic.pool import CriticPool
+from tests.indexes import knowledge_without_calibration
 from tests.test_critic_rules import _critique
 
 ANSWER = (
@@ -84,7 +84,7 @@ def test_when_no_worker_starts_the_app_scores_in_its_own_process_and_says_why(mo
 
 def test_the_saved_style_maps_are_the_ridge_fits_the_model_file_records(tmp_path, data_dir, monkeypatch):
     knowledge = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("calibration"))
+    knowledge_without_calibration(knowledge)
     (knowledge / "calibration").mkdir()
     answers = yaml.safe_load((PROJECT_ROOT / "knowledge/calibration/feature.yaml").read_text())
     (knowledge / "calibration" / "feature.yaml").write_text(yaml.safe_dump(answers))
