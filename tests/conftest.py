@@ -13,7 +13,9 @@ import pytest
 from filelock import FileLock
 
 from bot.config import Settings, get_settings
+from bot.storage.store import Store
 from tests.indexes import copy_index
+from tests.storage import BACKENDS, fresh_store
 
 # No test may reach the network: make any accidental client fail fast.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -247,3 +249,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_sep("=", f"{len(skipped)} skipped, by reason")
     for reason, count in reasons.most_common():
         terminalreporter.write_line(f"{count:4d} × {reason}")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """A fresh, migrated store on each backend (SQLite always; PostgreSQL where TEST_DATABASE_URL is set)."""
+    return fresh_store(request.param, monkeypatch)

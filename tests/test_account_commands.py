@@ -11,16 +11,11 @@ from bot.coaching import accounts, assignments, reviews
 from bot.coaching.reports import attempts
 from bot.errors import CoachError
 from bot.storage.models import Assignment, CoachAccount, CoachDevice, Review
-from tests.storage import BACKENDS, assignment_fields, fresh_store, take_attempt
+from tests.storage import assignment_fields, take_attempt
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
 pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, monkeypatch):
-    return fresh_store(request.param, monkeypatch)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

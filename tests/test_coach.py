@@ -38,15 +38,10 @@ from bot.storage.models import (
     public_attempt_id,
     utc_now,
 )
-from tests.storage import BACKENDS, assignment_fields, critique, fresh_store, take_attempt
+from tests.storage import assignment_fields, critique, take_attempt
 
 PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, monkeypatch):
-    return fresh_store(request.param, monkeypatch)
 
 
 @pytest.fixture

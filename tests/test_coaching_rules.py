@@ -19,16 +19,11 @@ from bot.coaching.reports import candidate_results
 from bot.content.vocabulary import DIMENSIONS
 from bot.errors import CoachError
 from bot.storage.models import InterviewSession, utc_now
-from tests.storage import BACKENDS, CUSTOM_QUESTION, assignment_fields, fresh_store, take_attempt
+from tests.storage import CUSTOM_QUESTION, assignment_fields, take_attempt
 
 PASSWORD = "correct horse battery"
 ISO_SECONDS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, monkeypatch):
-    return fresh_store(request.param, monkeypatch)
 
 
 @pytest.fixture

@@ -13,14 +13,9 @@ from bot.content.vocabulary import DIMENSIONS
 from bot.drills.service import DrillService
 from bot.errors import CoachError
 from bot.storage.models import utc_now
-from tests.storage import BACKENDS, CUSTOM_QUESTION, fresh_store
+from tests.storage import CUSTOM_QUESTION
 
 pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, monkeypatch):
-    return fresh_store(request.param, monkeypatch)
 
 
 def no_rationale_grade(*_args, **_kwargs):

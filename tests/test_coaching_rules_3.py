@@ -14,16 +14,11 @@ from bot.interview.hints import HINTS_FILE, angle, load_hints
 from bot.interview.retry import HINT_REFUSED, RETRY_QUESTION
 from bot.interview.service import InterviewService
 from bot.storage.models import CoachDevice, utc_now
-from tests.storage import BACKENDS, assignment_fields, fresh_store
+from tests.storage import assignment_fields
 
 PASSWORD = "correct horse battery"
 TITLE_RULE = "^give the assignment a title of 1 to 120 characters$"
 WEAK = "I would ship it and see how it goes."
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, monkeypatch):
-    return fresh_store(request.param, monkeypatch)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from bot.coaching.question_import import MAX_IMPORT_BYTES, import_questions
 from bot.errors import CoachError
 from bot.storage.models import public_attempt_id
 from bot.web import render
-from tests.storage import BACKENDS, assignment_fields, fresh_store, take_attempt
+from tests.storage import assignment_fields, take_attempt
 
 PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
@@ -18,11 +18,6 @@ CSV_QUESTION = (
     "text,evaluation,failure_modes,product_judgment\n"
     "How would you evaluate a contract-clause summarizer before a pilot?,labelled sample,missed clause,human review\n"
 )
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, monkeypatch):
-    return fresh_store(request.param, monkeypatch)
 
 
 @pytest.fixture

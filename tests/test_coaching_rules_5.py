@@ -11,15 +11,10 @@ from bot.coaching.custom_questions import check_question, clean_questions
 from bot.coaching.question_rows import question_rows
 from bot.errors import CoachError
 from bot.storage.models import InterviewSession
-from tests.storage import BACKENDS, assignment_fields, fresh_store, take_attempt
+from tests.storage import assignment_fields, take_attempt
 from tests.test_coaching_rules import PASSWORD, question
 
 pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, monkeypatch):
-    return fresh_store(request.param, monkeypatch)
 
 
 def turn(qid, kind, number):

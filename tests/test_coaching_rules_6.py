@@ -10,17 +10,11 @@ from bot.coaching.attempts import start_attempt
 from bot.errors import CoachError
 from bot.interview.service import InterviewService
 from bot.storage.models import CoachAccount
-from tests.storage import BACKENDS, fresh_store
 from tests.test_coaching_rules import PASSWORD
 
 pytestmark = pytest.mark.without_index  # the store alone: no guide index needed
 
 OLDER_PARAMETERS = PasswordHasher(time_cost=2, memory_cost=8, parallelism=1)  # not the parameters in use
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, monkeypatch):
-    return fresh_store(request.param, monkeypatch)
 
 
 def stored_hash(store, coach):
