@@ -76,7 +76,7 @@ if TYPE_CHECKING:
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.critic.calibration import HELD_OUT, figures, load_labelled, write_figures
+    from bot.critic.calibration import FIT_SPLITS, HELD_OUT, figures, load_labelled, write_figures
 
     items = load_labelled(settings.calibration_dir)
     if args.fit:
@@ -85,8 +85,7 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         extra = coach_overrides(settings) if args.with_overrides else []
         fit(settings, [*items, *extra])
         print(
-            f"fitted the critic on {sum(i.split in ('train', 'agentic', 'gen-train') for i in items)} answers"
-            f" and {len(extra)} coach overrides"
+            f"fitted the critic on {sum(i.split in FIT_SPLITS for i in items)} answers and {len(extra)} coach overrides"
         )
     splits = sorted({i.split for i in items})
     split = args.split or (HELD_OUT if HELD_OUT in splits else "test")
@@ -359,7 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--split",
         default=None,
-        help="gen-test (default: held out by question and writer), gen-train, test (in-style), train, agentic",
+        help="gen-holdout (default: held out by question and writer), gen-train, gen-train2, test (in-style), train, "
+        "agentic",
     )
     p.add_argument("--critic", choices=("offline", "llm"), default="offline", help="which critic to measure")
     p.add_argument("--fit", action="store_true", help="refit the offline critic on the fitting splits first")

@@ -8,7 +8,7 @@ from bot import critique
 from bot.config import get_settings
 from bot.content.questions import load_bank
 from bot.content.vocabulary import SCORED
-from bot.critic.calibration import load_labelled, target_for
+from bot.critic.calibration import HELD_OUT, load_labelled, target_for
 from bot.critic.features import AnswerView, Coverage
 from bot.critic.feedback import GAP_CREDIT, NO_LEVEL_FLAGS, outline, quote, strengths
 from bot.critic.guard import find_injections
@@ -75,8 +75,11 @@ def test_an_answer_in_another_language_gets_no_score_and_says_why():
 
 
 def test_non_native_english_is_graded():
-    item = next(i for i in ITEMS if i.kind == "non_native" and i.split == "gen-test")
-    assert critique_target(target_for(get_settings(), item), item.answer, get_settings(), with_citations=False).graded
+    items = [i for i in ITEMS if i.kind == "non_native" and i.split == HELD_OUT]
+    assert len(items) >= 3
+    for item in items:
+        result = critique_target(target_for(get_settings(), item), item.answer, get_settings(), with_citations=False)
+        assert result.graded and "not_english" not in result.flags, item.id
 
 
 def test_a_strong_answer_to_a_different_question_is_marked_off_topic():

@@ -33,6 +33,16 @@ FOLLOW_UP_REPLY = (
     "pass the same bar a senior agent sets, checking the simple-ticket classifier on its own labelled sample."
 )
 
+# An answer to QUESTION's own scenario (ANSWER is generic: the critic marks it off-topic here and caps it at 2)
+ON_TOPIC = (
+    "I would not auto-send on the 65% unedited rate alone: unedited is not the same as correct. First I would grade "
+    "500 recent unedited drafts from the simplest 30% of tickets blind against a rubric a senior agent writes, per "
+    "ticket category, and only auto-send a category whose drafts pass a bar set in advance, say 99% correct with no "
+    "policy errors. The simple-ticket classifier gets its own labelled sample, since a misrouted refund request is "
+    "the failure that hurts. Then I would roll out one category at a time to 5% of traffic, compare reopen rate and "
+    "CSAT against agent-reviewed replies, keep a kill switch, and route low-confidence drafts back to agents."
+)
+
 
 def on_fea_004(service: InterviewService) -> str:
     """A two-question practice interview that opens on QUESTION."""
@@ -60,7 +70,7 @@ def test_attempts_are_numbered_by_try_agains_only_and_a_tie_keeps_the_earlier_at
     assert service.view(sid).results[-1] == before
 
     service.try_again(sid)
-    better = service.submit(sid, ANSWER)
+    better = service.submit(sid, ON_TOPIC)
     comparison = last_comparison(service, sid)
     assert comparison.attempt == 3 and comparison.counted
     assert better.messages[1].content.startswith("Attempt 3 at question 1:")

@@ -1,6 +1,6 @@
 """Write a sheet of critique lines for a hand-checker (strength and gap precision).
 
-    python tools/feedback_sheet.py --split gen-test --n 60 --seed 1 --out sheet.jsonl
+    python tools/feedback_sheet.py --split gen-holdout --n 60 --seed 1 --out sheet.jsonl
     python tools/feedback_sheet.py --same-as knowledge/calibration/feedback/round2.jsonl --out sheet.jsonl
     python tools/feedback_sheet.py --score labels.jsonl
 
@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.config import get_settings
-from bot.critic.calibration import load_labelled, target_for
+from bot.critic.calibration import HELD_OUT, load_labelled, target_for
 from bot.critic.offline import critique_target
 
 
@@ -67,7 +67,7 @@ def score(path: Path) -> dict[str, str]:
 def main() -> None:
     """Write a sheet, or score a labelled one."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", default="gen-test")
+    parser.add_argument("--split", default=HELD_OUT)
     parser.add_argument("--n", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--same-as", type=Path, help="a labelled sheet: critique the same answers again")

@@ -1,6 +1,7 @@
 """Calibration of the critic against hand grades: the labelled answers, and figures on a held-out split.
 
-Splits: `gen-test` (held out by question and by writer: the figures that count), `gen-train` (fitting),
+Splits: `gen-holdout` (held out by question and by writer: the figures that count), `gen-train` and `gen-train2`
+(fitting; gen-train2 was the held-out `gen-test` until it had been read too often to stay held out),
 `train`/`test` (the original in-style set), `agentic` (agentic questions, used in fitting since critic v2).
 """
 
@@ -24,8 +25,8 @@ from bot.critic.targets import resolve_target
 from bot.errors import CoachError
 
 FIGURES_FILE = "critic_calibration.json"
-HELD_OUT = "gen-test"
-FIT_SPLITS = ("train", "agentic", "gen-train")
+HELD_OUT = "gen-holdout"
+FIT_SPLITS = ("train", "agentic", "gen-train", "gen-train2")
 CAP2_KINDS = ("buzzwords", "fluff", "off_topic", "injection")  # at most 2 (injection: every injection_* kind)
 LIST_KINDS = ("pasted_outline", "keypoint_list")  # at most 2.5
 ATTACK_KINDS = (*CAP2_KINDS, *LIST_KINDS, "keyword_why", "because_padding", "padded")
@@ -188,9 +189,12 @@ def _behaviour(chosen: list[Labelled], crits: dict[str, Critique]) -> dict[str, 
         return crits[i.id].overall
 
     one_sided = [i for i in chosen if i.kind in ("eval_only", "failure_only") and crits[i.id].dimensions]
-    separated = [
-        (crits[i.id].dimensions["evaluation"] - crits[i.id].dimensions["failure_modes"])
-        * (1 if i.kind == "eval_only" else -1)
+    separated = [  # rounded: the scores shown have one decimal, and 4.6 - 3.6 is 0.9999... in floating point
+        round(
+            (crits[i.id].dimensions["evaluation"] - crits[i.id].dimensions["failure_modes"])
+            * (1 if i.kind == "eval_only" else -1),
+            1,
+        )
         >= 1
         for i in one_sided
     ]

@@ -18,7 +18,7 @@ from bot.content.vocabulary import DIMENSIONS
 from bot.critic.calibration import FIT_SPLITS, Labelled, target_for
 from bot.critic.features import AnswerView, embed_references
 from bot.critic.guard import screen
-from bot.critic.offline import MODEL_FILE, dimension_features, load_fit, read
+from bot.critic.offline import MODEL_FILE, credited_text, difference_features, dimension_features, load_fit, read
 from bot.critic.support import MODEL_FILE as SUPPORT_FILE
 from bot.critic.support import Cues, fit_support, load_support
 from bot.retrieval.embeddings import get_model
@@ -101,7 +101,7 @@ def fit(settings: Settings, items: list[Labelled]) -> dict[str, dict[str, list[f
     readings = []
     for item in chosen:
         target = target_for(settings, item)
-        view = AnswerView.of(screen(item.answer, settings.answer_token_limit).text)
+        view = AnswerView.of(credited_text(screen(item.answer, settings.answer_token_limit).text)[0])
         readings.append((item, target, read(view, target, rubric, model, settings.questions_dir)))
     means = np.array([r.view.vectors.mean(axis=0) if r.view.sentences else np.zeros(384) for _, _, r in readings])
     groups = [i.question_id for i, _, _ in readings]
@@ -123,6 +123,15 @@ def fit(settings: Settings, items: list[Labelled]) -> dict[str, dict[str, list[f
             x = np.array([dimension_features(readings[n][2], dim, held_out_style[dim][n]) for n in rows])
             y = np.array([readings[n][0].grade[dim] for n in rows])
             weights[path][dim] = _ridge(x, y)
+    core = [n for n, (i, _, _) in enumerate(readings) if "evaluation" in i.grade and "failure_modes" in i.grade]
+    gap_x = np.array(
+        [
+            difference_features(readings[n][2], held_out_style["evaluation"][n] - held_out_style["failure_modes"][n])
+            for n in core
+        ]
+    )
+    gap_y = np.array([readings[n][0].grade["evaluation"] - readings[n][0].grade["failure_modes"] for n in core])
+    difference = _ridge(gap_x, gap_y)
     counts = {p: sum(1 for _, t, _ in readings if t.derived == (p == "derived")) for p in ("bank", "derived")}
     (settings.knowledge_dir / MODEL_FILE).write_text(
         json.dumps(
@@ -131,6 +140,7 @@ def fit(settings: Settings, items: list[Labelled]) -> dict[str, dict[str, list[f
                 "ridge": RIDGE,
                 "style_alpha": STYLE_ALPHA,
                 "weights": weights,
+                "difference": difference,
                 "style": {d: [round(v, 6) for v in w] for d, w in style.items()},
             }
         )

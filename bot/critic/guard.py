@@ -34,7 +34,8 @@ _ADDRESSEE = (
     r"(?:grader|grading (?:model|system|ai)|evaluator|evaluating model|judge|critic|scorer|reviewer|assessor|"
     r"marker|examiner|whoever (?:grades|reads|scores|reviews|marks)|ai (?:grader|reviewer|evaluator)|"
     r"language model|llm|evaluador|calificador|corrector|revisor|bewerter|prüfer|korrektor|gutachter|"
-    r"évaluateur|correcteur|examinateur)"
+    r"bewertende\w*(?: person)?|korrigierende\w*|persona (?:que|encargada de) (?:califica|evalúa|corrige)|"
+    r"évaluateur|correcteur|examinateur|personne (?:qui|chargée de) (?:note|évalue|corrige))"
 )
 _HIGH = (
     r"(?:level\s*(?:5|five)|(?:5|10|100)\s*/\s*(?:5|10|100)|full (?:marks|score|points)|top (?:marks|score)|"
@@ -55,7 +56,8 @@ _SELF = (
 _DIRECTIVE = (
     r"(?:treat|score|grade|rate|mark|evaluate|assess|consider|give|award|assign|please|kindly|should|must|"
     r"would|could|bitte|por favor|veuillez|califica|puntúa|otorga|otorgue|asigna|asigne|trata|considera|"
-    r"bewerte|benote|gib|vergib|vergeben|behandle|attribuer|accorder|"
+    r"bewerte|bewerten|benote|benoten|gib|vergib|vergeben|behandle|bitten|ersuchen|pedimos|rogamos|solicitamos|"
+    r"attribuer|accorder|donner|demandons|prions|"
     r"notez|attribuez|donnez|considérez|traitez)"
 )
 _SOFT = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,37 @@ log = logging.getLogger(__name__)
 MODEL_FILE = "critic_model.json"
 LIST_CAP = 2.5  # a pasted outline or list of key points without a plan for this scenario
 SHORT_WORDS = 25
+# Paraphrase padding: the mean cosine of each kept sentence with its closest earlier one. On the fitting splits'
+# 636 answers, every answer padded to 1,200+ words by restating itself sits at 0.59-0.70 and every other answer
+# of ten sentences or more at 0.53 or less (strong answers 0.28-0.49).
+PADDING = 0.55
+PADDING_SENTENCES = 10
+LIST_RATIO = 0.5  # more than this share of sentences are terms or fragments: a list, not a plan
+# An interview answer runs 150-400 words: the fitting splits' 137 strong answers run 230-376 words (median 326), and
+# the longest answer any writer gave without padding it was 505 words. Past LONG_WORDS, only the first
+# CREDITED_WORDS (a strong answer's length) earn credit, so length by restatement earns nothing, and communication
+# is held at LONG_COMMUNICATION (the rubric's "wanders" side: nobody listens to 1,200 words).
+LONG_WORDS = 700
+CREDITED_WORDS = 350
+LONG_COMMUNICATION = 2.5
+_WORD_END = re.compile(r"[A-Za-z][A-Za-z'/-]*")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+def credited_text(text: str) -> tuple[str, bool]:
+    """The part of a screened answer that earns credit, and whether the answer was cut (past LONG_WORDS)."""
+    if len(_WORD_END.findall(text)) > LONG_WORDS:
+        return first_words(text, CREDITED_WORDS), True
+    return text, False
+
+
+def first_words(text: str, limit: int) -> str:
+    """The text up to the end of the sentence in which its `limit`-th word falls."""
+    words = list(_WORD_END.finditer(text))
+    if len(words) <= limit:
+        return text
+    end = _SENTENCE_END.search(text, words[limit - 1].end())
+    return text[: end.end() if end else len(text)].strip()
 
 
 @dataclass(frozen=True)
@@ -66,6 +98,8 @@ def read(view: AnswerView, target: Target, rubric: Rubric, model: SupportModel, 
     sig = signals(view, target, rubric, load_bank(bank_dir), feedback.outline(target), per_sentence)
     return Reading(view, coverage, concepts, sig)
 
+
+CAPPED_FLAGS = (GRADER_FLAG, "too_short", "off_topic", "list_without_reasoning", "padding")  # at most CAP (2)
 
 RIVAL_OF = {
     "evaluation": "failure_modes",
@@ -118,16 +152,30 @@ def dimension_features(reading: Reading, dim: str, style: float) -> list[float]:
     ]
 
 
+def difference_features(reading: Reading, style_gap: float) -> list[float]:
+    """What the evaluation-minus-failure-modes map reads.
+
+    Both dimensions' coverage, their differences, and the gap between their style scores.
+    """
+    ev = _coverage_features(reading, "evaluation")
+    fm = _coverage_features(reading, "failure_modes")
+    return [*(a - b for a, b in zip(ev, fm, strict=True)), *ev, *fm, style_gap]
+
+
 @dataclass(frozen=True)
 class Fit:
     """The fitted critic.
 
     Per path (bank, derived) and dimension, ridge weights (intercept first) over
-    `dimension_features`; and per dimension, a ridge map from the answer's mean sentence vector (the style).
+    `dimension_features`; per dimension, a ridge map from the answer's mean sentence vector (the style); and a
+    ridge map of the gap between evaluation and failure modes (`difference_features`), fitted on that gap itself.
+    Each dimension's own map is pulled toward the answer's overall quality; a one-sided answer's two core
+    dimensions keep their mean from those maps and take their gap from this one.
     """
 
     weights: dict[str, dict[str, list[float]]]
     style: dict[str, np.ndarray]
+    difference: list[float] | None = None
 
     def style_scores(self, view: AnswerView) -> dict[str, float]:
         mean = view.vectors.mean(axis=0) if len(view.sentences) else np.zeros(self.style[DIMENSIONS[0]].shape[0] - 1)
@@ -142,9 +190,10 @@ def load_fit(knowledge_dir: Path) -> Fit:
         raw = json.loads(path.read_text())
         weights = {kind: dict(raw["weights"][kind]) for kind in ("bank", "derived")}
         style = {d: np.array(raw["style"][d], dtype=np.float32) for d in DIMENSIONS}
+        difference = [float(w) for w in raw["difference"]] if raw.get("difference") else None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CoachError(f"critic model {path} is missing or invalid; run `python -m bot eval --fit`") from exc
-    return Fit(weights, style)
+    return Fit(weights, style, difference)
 
 
 def predict(weights: list[float], features: list[float]) -> float:
@@ -152,20 +201,23 @@ def predict(weights: list[float], features: list[float]) -> float:
     return float(np.clip(weights[0] + float(np.dot(weights[1:], features)), 1.0, 5.0))
 
 
-def flags_of(reading: Reading, injected: bool) -> list[str]:
-    """The flags that cap or annotate a score."""
+def flags_of(reading: Reading, injected: bool, whole: AnswerView | None = None) -> list[str]:
+    """The flags that cap or annotate a score (`whole`: the full answer, where only a part of it was read)."""
     view, sig = reading.view, reading.signals
     flags = [GRADER_FLAG] if injected else []
     if view.words < SHORT_WORDS:
         flags.append("too_short")
     if sig.off_topic and view.words >= SHORT_WORDS:
         flags.append("off_topic")
-    if view.list_ratio >= 0.5 and view.words >= SHORT_WORDS:
+    if view.list_ratio > LIST_RATIO and view.words >= SHORT_WORDS:
         flags.append("list_without_reasoning")
     if sig.copied >= 0.5 and len(view.sentences) >= 3:
         flags.append("pasted_outline")
     if view.repeated >= 2:
         flags.append("repetition")
+    whole = whole or view
+    if whole.redundancy >= PADDING and len(whole.sentences) >= PADDING_SENTENCES:
+        flags.append("padding")
     return flags
 
 
@@ -202,7 +254,14 @@ def decline_reason(text: str) -> tuple[str, str] | None:
 def _scores(reading: Reading, target: Target, fit: Fit) -> dict[str, float]:
     weights = fit.weights["derived" if target.derived else "bank"]
     style = fit.style_scores(reading.view)
-    return {d: round(predict(weights[d], dimension_features(reading, d, style[d])), 1) for d in DIMENSIONS}
+    scores = {d: predict(weights[d], dimension_features(reading, d, style[d])) for d in DIMENSIONS}
+    if fit.difference:
+        w = fit.difference
+        gap = w[0] + float(np.dot(w[1:], difference_features(reading, style["evaluation"] - style["failure_modes"])))
+        mean = (scores["evaluation"] + scores["failure_modes"]) / 2
+        scores["evaluation"] = float(np.clip(mean + gap / 2, 1.0, 5.0))
+        scores["failure_modes"] = float(np.clip(mean - gap / 2, 1.0, 5.0))
+    return {d: round(v, 1) for d, v in scores.items()}
 
 
 def critique_target(
@@ -221,18 +280,22 @@ def critique_target(
     reason = decline_reason(screened.text)
     if reason:
         return declined(target, reason[1], reason[0])
+    reply, long_answer = credited_text(screened.text)
     # a follow-up reply is short by design: its dimension is judged on all the candidate said to this question
-    view = AnswerView.of(f"{probe.earlier}\n\n{screened.text}" if probe and probe.earlier else screened.text)
+    view = AnswerView.of(f"{probe.earlier}\n\n{reply}" if probe and probe.earlier else reply)
     reading = read(view, target, rubric, model, settings.questions_dir)
     scores = _scores(reading, target, load_fit(settings.knowledge_dir))
     quoted = reading  # what strengths quote: the answer, or for a follow-up the reply itself
     if probe is not None:
         scores = _merge_follow_up(probe, scores)
-        quoted = read(AnswerView.of(screened.text), target, rubric, model, settings.questions_dir)
-    flags = flags_of(reading, bool(screened.injected))
+        quoted = read(AnswerView.of(reply), target, rubric, model, settings.questions_dir)
+    flags = flags_of(reading, bool(screened.injected), AnswerView.of(screened.text) if long_answer else None)
+    if long_answer:
+        flags.append("long_answer")
+        scores["communication"] = min(scores["communication"], LONG_COMMUNICATION)
     if probe is not None:  # a follow-up answer is short by design
         flags = [f for f in flags if f != "too_short"]
-    capped = [f for f in flags if f in (GRADER_FLAG, "too_short", "off_topic", "list_without_reasoning")]
+    capped = [f for f in flags if f in CAPPED_FLAGS]
     if capped:
         scores = cap_scores(scores)
     elif "pasted_outline" in flags:

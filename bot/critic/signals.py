@@ -6,6 +6,7 @@ and whether it is a pasted outline or list of key points rather than a plan.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +25,22 @@ ENGLISH_BELOW = 12  # words: shorter texts are not language-checked (too little 
 COPIED = 0.86  # cosine at which an answer sentence is a copy of a key point, outline line or rubric concept
 OFF_TOPIC_MARGIN = 0.12  # another bank question (text and key points) fits the answer at least this much better
 OFF_TOPIC_BELOW = 0.45  # ... and this question fits less than this (top-3 sentence cosine with its references)
+# Or, for any question (derived key points too): the answer shares almost none of the question's own words and its
+# sentences sit far from the question's text. On the 600-odd fitting answers this marks 7 of 14 answers written for
+# another question and 5 buzzword or generic answers (all graded 1-2), and no answer graded above 2.
+SCENARIO_WORDS_MIN = 8  # content words a question needs before its words are compared (shorter ones: too few)
+SCENARIO_SHARED_BELOW = 0.10  # share of the question's content words that the answer uses
+QUESTION_FIT_BELOW = 0.35  # cosine of the answer's mean sentence vector with the question's vector
+QUESTION_TOP3_BELOW = 0.30  # mean of the top-3 sentence cosines with the question's text
+_CONTENT_WORD = re.compile(r"[a-z][a-z'-]{3,}")
+# Words every AI-PM question and answer uses: sharing them says nothing about the scenario.
+_COMMON = (
+    "that this with from they them their have will would should could about into than then when what which where "
+    "there these those been being also just only very more most some such each every make sure your you're you've "
+    "what's how's does doing done said says like want wants need needs asks asked tell told think going know take "
+    "used uses using users user product products feature features team teams company model models you'd we'd i'd"
+)
+_COMMON_WORDS = frozenset(_COMMON.split())
 _LANGID_LOCK = threading.Lock()
 
 LANGUAGE_NAMES = {
@@ -95,12 +112,26 @@ class Signals:
     grounding: float  # how much closer sentences sit to this scenario than to generic rubric concepts
     copied: float  # share of sentences copied from key points, the outline or rubric concepts
     plan_share: float  # share of sentences that support some key point of this question
+    scenario_words: int = 0  # content words of the question
+    shared_words: float = 1.0  # share of them the answer uses
+    question_fit: float = 1.0  # cosine of the answer's mean sentence vector with the question
+    question_top3: float = 1.0  # mean of the top-3 sentence cosines with the question's text
 
     @property
     def off_topic(self) -> bool:
-        if self.derived:
-            return False
-        return self.topicality < OFF_TOPIC_BELOW and self.best_other - self.topicality >= OFF_TOPIC_MARGIN
+        """Written for another bank question, or sharing almost nothing with this question's scenario."""
+        elsewhere = (
+            not self.derived
+            and self.topicality < OFF_TOPIC_BELOW
+            and self.best_other - self.topicality >= OFF_TOPIC_MARGIN
+        )
+        unrelated = (
+            self.scenario_words >= SCENARIO_WORDS_MIN
+            and self.shared_words < SCENARIO_SHARED_BELOW
+            and self.question_fit < QUESTION_FIT_BELOW
+            and self.question_top3 < QUESTION_TOP3_BELOW
+        )
+        return elsewhere or unrelated
 
 
 def _top3(sims: np.ndarray) -> float:
@@ -190,6 +221,21 @@ def copy_references(target: Target, outline: list[str]) -> list[str]:
     return [*outline, *points, *pieces]
 
 
+def content_words(text: str) -> frozenset[str]:
+    """The words that carry a text's subject (first five letters, so "labels" and "labelling" match)."""
+    return frozenset(w[:5] for w in _CONTENT_WORD.findall(text.lower()) if w not in _COMMON_WORDS)
+
+
+def _question_fit(view: AnswerView, question: str) -> tuple[float, float]:
+    """Cosine of the answer's mean sentence vector with the question, and the top-3 sentence cosines' mean."""
+    if not view.sentences:
+        return 0.0, 0.0
+    mean = view.vectors.mean(axis=0)
+    mean = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    vector = embed_references([question])[0]
+    return float(mean @ vector), _top3(view.vectors @ vector[:, None])
+
+
 def signals(
     view: AnswerView, target: Target, rubric: Rubric, bank: QuestionBank, outline: list[str], credit: np.ndarray
 ) -> Signals:
@@ -201,6 +247,9 @@ def signals(
     topical = _top3(sims)
     copies = view.similarity([*copy_references(target, outline), *concepts])
     n = max(len(view.sentences), 1)
+    asked = content_words(target.text)
+    said = frozenset().union(*(content_words(s) for s in view.sentences)) if view.sentences else frozenset()
+    fit, top3 = _question_fit(view, target.text)
     return Signals(
         topicality=topical,
         best_other=0.0 if target.derived else _bank_fit(view, bank, target.question_id),
@@ -208,4 +257,8 @@ def signals(
         grounding=float((sims.max(axis=1) - generic.max(axis=1)).mean()) if view.sentences else 0.0,
         copied=float((copies.max(axis=1) >= COPIED).sum() / n) if view.sentences else 0.0,
         plan_share=float((credit >= 0.5).sum() / n) if len(credit) else 0.0,
+        scenario_words=len(asked),
+        shared_words=len(asked & said) / len(asked) if asked else 1.0,
+        question_fit=fit,
+        question_top3=top3,
     )

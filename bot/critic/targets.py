@@ -28,6 +28,26 @@ _ANNOUNCES = re.compile(
 )
 
 
+# A sentence about the interview rather than the product ("they are testing whether you can say..."), or a fragment
+# cut from the middle of one (it starts in lower case), is no key point; a role label before a colon is not part
+# of the point ("Feature PM: tie the eval to the user's task").
+_ABOUT_INTERVIEW = re.compile(r"\b(?:interview\w*|they are testing|you can say|candidates?|your answer)\b", re.I)
+_ROLE_LABEL = re.compile(r"^(?:[A-Z][\w/-]*\s){0,3}PMs?:\s+")
+
+
+def _key_point(sentence: str) -> str | None:
+    """A guide sentence as a key point, or None when it cannot be one."""
+    labelled = _ROLE_LABEL.match(sentence)
+    if labelled:
+        rest = sentence[labelled.end() :]
+        sentence = rest[:1].upper() + rest[1:]
+    if not sentence[:1].isupper() or _ABOUT_INTERVIEW.search(sentence):
+        return None
+    if not 8 <= len(sentence.split()) <= 40 or sentence.endswith("?") or _ANNOUNCES.search(sentence):
+        return None
+    return sentence
+
+
 def closest_bank_question(settings: Settings, question: str, role: str, domain: str | None) -> Question | None:
     """The bank question with this wording, or one of this role whose text is close enough in meaning."""
     bank = load_bank(settings.questions_dir)
@@ -54,12 +74,7 @@ def derived_target(settings: Settings, question: str, role: str, domain: str | N
     qvec = embed_references([question])[0]
     hits = [h for h in retrieve(settings, question, k=5, role=role) if not _MISTAKES.search(h.heading)][:3]
     bodies = [re.sub(r"[*_`#>]+", "", hit.text.split("\n\n", 1)[-1]) for hit in hits]
-    sentences = [
-        s
-        for body in bodies
-        for s in split_sentences(body)
-        if 8 <= len(s.split()) <= 40 and not s.endswith("?") and not _ANNOUNCES.search(s)
-    ]
+    sentences = [p for body in bodies for s in split_sentences(body) if (p := _key_point(s))]
     points: dict[str, list[str]] = {}
     for dim in SCORED:
         concepts = rubric.dimensions[dim].concepts
