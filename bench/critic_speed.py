@@ -7,6 +7,7 @@ import time
 
 from bot.config import get_settings
 from bot.critic.calibration import load_labelled, target_for
+from bot.critic.features import recent_sentences
 from bot.critic.offline import critique_target
 
 SAMPLE = 60  # answers timed per pass
@@ -24,6 +25,7 @@ def main() -> None:
         times = []
         for _ in range(3):
             for item in items:
+                recent_sentences.clear()  # each timing embeds its answer's sentences, as for a new answer
                 t0 = time.perf_counter()
                 critique_target(targets[item.id], item.answer, settings, with_citations)
                 times.append((time.perf_counter() - t0) * 1000)

@@ -90,7 +90,7 @@ def critique_p50() -> tuple[float, float]:
     """p50 of the offline critique (with citations) of 200-300-word answers, and p50 of embedding their sentences."""
     from bot.config import get_settings
     from bot.critic.calibration import load_labelled, target_for
-    from bot.critic.features import split_sentences
+    from bot.critic.features import recent_sentences, split_sentences
     from bot.critic.offline import critique_target
     from bot.retrieval.embeddings import get_model
 
@@ -101,6 +101,7 @@ def critique_p50() -> tuple[float, float]:
     times = []
     for _ in range(3):
         for item in items:
+            recent_sentences.clear()  # each timing embeds its answer's sentences, as for a new answer
             t0 = time.perf_counter()
             critique_target(targets[item.id], item.answer, settings)
             times.append((time.perf_counter() - t0) * 1000)

@@ -123,6 +123,11 @@ class VectorCache:
                 self._vectors.popitem(last=False)
         return np.vstack([found[t] for t in texts])
 
+    def clear(self) -> None:
+        """Forget every cached vector (benchmarks time a new answer's embedding this way)."""
+        with self._lock:
+            self._vectors.clear()
+
     def save(self, path: Path, texts: Sequence[str]) -> None:
         """Write the vectors of `texts` (embedding any not cached yet) to `path`, tagged with the model's hash."""
         unique = list(dict.fromkeys(texts))
