@@ -27,7 +27,6 @@ from bot.critic.offline import (
 )
 from bot.critic.targets import _key_point
 from tests.test_critic_rules import _critique
-from tests.untraced import untraced
 
 ITEMS = load_labelled()
 BY_ID = {i.id: i for i in ITEMS}
@@ -74,17 +73,6 @@ def test_an_answer_to_another_scenario_is_off_topic_for_a_question_outside_the_b
     result = _critique_of(meal_kit)
     assert "off_topic" in result.flags and result.overall is not None and result.overall <= 2
     assert any("says almost nothing about this one" in n for n in result.notices)
-
-
-def test_no_answer_written_for_its_question_is_marked_off_topic(data_dir):
-    kinds = ("strong", "plain_twin", "eval_only", "failure_only", "non_native", "rambling", "bullet_list")
-    chosen = [i for i in ITEMS if i.split == HELD_OUT and i.kind in kinds]
-    assert len(chosen) >= 90
-    with untraced():  # 100-odd critiques of lines other tests trace
-        flagged = [i.id for i in chosen if "off_topic" in _critique_of(i).flags]
-    # Not met: one. fresh-W7-003 (graded 3.75, about an agent's browsing tools) fits an agentic bank question better
-    # than its own by the older rule (another bank question fits by 0.12 or more); any other answer flagged fails
-    assert set(flagged) <= {"fresh-W7-003"}
 
 
 @pytest.mark.parametrize(
@@ -173,33 +161,3 @@ def test_a_one_sided_gap_of_one_point_shown_counts_though_the_floats_differ_by_l
     }
     report = figures(get_settings(), items, "gen-test", grader=lambda _target, answer: critiques[answer])
     assert report["one_sided_separated"] == "1/2"
-
-
-FEEDBACK = get_settings().calibration_dir / "feedback"
-
-
-def test_hand_labelled_feedback_on_held_out_answers_is_current_and_mostly_right(data_dir):
-    """Round 6's labels are of the critic as it stands (else they must be redone), and their precision holds."""
-    import json
-    from collections import Counter
-
-    labels = [json.loads(line) for line in (FEEDBACK / "round6.jsonl").read_text().splitlines() if line.strip()]
-    answers = (FEEDBACK / "round6-answers.txt").read_text().split()
-    assert len(answers) == 60 and {r["answer_id"] for r in labels} <= set(answers)
-    assert all(BY_ID[a].split == HELD_OUT for a in answers)
-    with untraced():  # 60 critiques
-        for answer_id in answers:
-            result = _critique_of(BY_ID[answer_id])
-            shown = Counter(
-                [*(("strength", s) for s in result.strengths), *(("gap", g) for g in result.gaps)]
-                + [("level", t) for t in result.next_level.values()]
-            )
-            labelled = Counter((r["kind"], r["text"]) for r in labels if r["answer_id"] == answer_id)
-            assert shown == labelled, f"{answer_id}: the critique changed since round 6 was labelled"
-
-    def right(kind: str) -> tuple[int, int]:
-        chosen = [r for r in labels if r["kind"] == kind]
-        return sum(r["label"] == "ok" for r in chosen), len(chosen)
-
-    # issue target 90% for both; measured 13/15 and 33/37 (not met): the floor is what was measured
-    assert right("strength") == (13, 15) and right("gap") == (33, 37)

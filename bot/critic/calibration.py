@@ -152,12 +152,22 @@ def _agreement_block(ours: list[float], human: list[float]) -> dict[str, object]
 
 
 def figures(
-    settings: Settings, items: list[Labelled], split: str = HELD_OUT, grader: Grader | None = None
+    settings: Settings,
+    items: list[Labelled],
+    split: str = HELD_OUT,
+    grader: Grader | None = None,
+    keep: dict[str, Critique] | None = None,
 ) -> dict[str, object]:
-    """Agreement of a critic (default: the offline one) with the hand grades on one split."""
+    """Agreement of a critic (default: the offline one) with the hand grades on one split.
+
+    `keep`, when given, receives each answer's critique by answer id (tests read the feedback without critiquing
+    the split twice).
+    """
     grade = grader or offline_grader(settings)
     chosen = [i for i in items if i.split == split]
     crits = {i.id: grade(target_for(settings, i), i.answer) for i in chosen}
+    if keep is not None:
+        keep.update(crits)
     gradable = [i for i in chosen if i.kind not in UNGRADABLE_KINDS and i.family != "off_topic"]
     scored = [i for i in gradable if crits[i.id].overall is not None]
 
@@ -234,6 +244,8 @@ def _behaviour(chosen: list[Labelled], crits: dict[str, Critique]) -> dict[str, 
         "attack_declined": {k: sum(v is None for v in vs) for k, vs in sorted(by_family.items())},
         "attacks_above_strong": above,
         "non_english_declined": f"{sum(overall(i) is None for i in non_english)}/{len(non_english)}",
+        # answers written for their question (no attack) that the critic marked off-topic all the same
+        "marked_off_topic": [i.id for i in chosen if i.family not in ATTACK_KINDS and "off_topic" in crits[i.id].flags],
         "twins_within_half_point": f"{sum(g <= 0.5 for g in twin_gaps)}/{len(twin_gaps)}",
         "twin_mean_gap": round(float(np.mean(twin_gaps)), 2) if twin_gaps else None,
         "strong_above_generic": f"{sum(s > g for s, g in pairs)}/{len(pairs)}",
