@@ -37,7 +37,7 @@ SHORT_WORDS = 25
 PADDING = 0.55
 PADDING_SENTENCES = 10
 LIST_RATIO = 0.5  # more than this share of sentences are terms or fragments: a list, not a plan
-# An interview answer runs 150-400 words: the fitting splits' 137 strong answers run 230-376 words (median 326), and
+# An interview answer runs 150-400 words: the fitting splits' 137 strong answers run 145-376 words (median 326), and
 # the longest answer any writer gave without padding it was 505 words. Past LONG_WORDS, only the first
 # CREDITED_WORDS (a strong answer's length) earn credit, so length by restatement earns nothing, and communication
 # is held at LONG_COMMUNICATION (the rubric's "wanders" side: nobody listens to 1,200 words).
