@@ -107,7 +107,7 @@ def test_attacks_on_the_held_out_split(held_out):
     for family in ("pasted_outline", "keypoint_list"):
         assert worst[family] <= 2.5, family
     # issue target: none. Not met: one padded answer (1,199 words restating a strong one in longer sentences) still
-    # scores 4.2 against its strong answer's 4.0 after the length rule; any other attack above its strong answer fails
+    # scores 4.3 against its strong answer's 4.1 after the length rule; any other attack above its strong answer fails
     assert set(held_out["attacks_above_strong"]) <= {"fresh-W6-005"}
     declined, total = ratio(held_out["non_english_declined"])
     assert total >= 3 and declined == total
