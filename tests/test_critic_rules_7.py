@@ -12,9 +12,9 @@ from bot.content.rubric import load_rubric
 from bot.content.vocabulary import DIMENSIONS, SCORED
 from bot.critic import feedback
 from bot.critic.calibration import HELD_OUT, Labelled, figures, load_labelled, target_for
-from bot.critic.features import Coverage
+from bot.critic.features import AnswerView, Coverage
 from bot.critic.guard import find_injections
-from bot.critic.model import Target
+from bot.critic.model import Critique, Target
 from bot.critic.offline import (
     CREDITED_WORDS,
     LONG_COMMUNICATION,
@@ -24,7 +24,9 @@ from bot.critic.offline import (
     difference_features,
     first_words,
     load_fit,
+    read,
 )
+from bot.critic.support import load_support
 from bot.critic.targets import _key_point
 from tests.test_critic_rules import _critique
 
@@ -32,7 +34,7 @@ ITEMS = load_labelled()
 BY_ID = {i.id: i for i in ITEMS}
 
 
-def _critique_of(item: Labelled):  # type: ignore[no-untyped-def]
+def _critique_of(item: Labelled) -> Critique:
     settings = get_settings()
     return critique_target(target_for(settings, item), item.answer, settings, with_citations=False)
 
@@ -133,10 +135,6 @@ def test_the_gap_between_evaluation_and_failure_modes_has_its_own_map(data_dir):
     assert fit.difference is not None
     eval_only = next(i for i in ITEMS if i.kind == "eval_only" and i.split == HELD_OUT)
     settings = get_settings()
-    from bot.critic.features import AnswerView
-    from bot.critic.offline import read
-    from bot.critic.support import load_support
-
     target = target_for(settings, eval_only)
     reading = read(
         AnswerView.of(eval_only.answer),

@@ -22,7 +22,7 @@ _STRUCTURE = re.compile(r"^\s*([-*\u2022]|\d+[.)])\s|\b(first|second|third|then|
 _DECISION = re.compile(
     r"\b(i would|i'd|my recommendation|i recommend|we should|i'd ship|decision|decide|go/no-go)\b", re.I
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z'/-]*")
+WORD = re.compile(r"[A-Za-z][A-Za-z'/-]*")
 # A reason that gives no reason: "because it matters", "since this is important", "as it's key for quality".
 _EMPTY_REASON = re.compile(
     r"[,;:\s-]*\b(?:because|since|as|which)\s+(?:it|this|that|they|these|it's|that's|this's)\s*(?:'s|is|are|really)?\s*"
@@ -37,7 +37,7 @@ LIST_ITEM_WORDS = 6  # a fragment shorter than this is a list item, not a claim
 def split_sentences(text: str) -> list[str]:
     """Sentences and list items of at least three words."""
     parts = (p.strip(" \t-*\u2022") for p in _SPLIT.split(text))
-    return [p for p in parts if p and len(_WORD.findall(p)) >= 3]
+    return [p for p in parts if p and len(WORD.findall(p)) >= 3]
 
 
 def strip_empty_reasons(sentence: str) -> str:
@@ -47,7 +47,7 @@ def strip_empty_reasons(sentence: str) -> str:
 
 def is_list_item(sentence: str) -> bool:
     """A term or a list of terms rather than a claim: very short, or mostly commas."""
-    words = _WORD.findall(sentence)
+    words = WORD.findall(sentence)
     commas = sentence.count(",")
     return len(words) < LIST_ITEM_WORDS or (commas >= 3 and len(words) / (commas + 1) < 4.5)
 
@@ -91,8 +91,8 @@ class AnswerView:
             sentences=sentences,
             vectors=kept,
             cues=Cues.of(sentences),
-            words=sum(len(_WORD.findall(s)) for s in sentences),
-            raw_words=len(_WORD.findall(answer)),
+            words=sum(len(WORD.findall(s)) for s in sentences),
+            raw_words=len(WORD.findall(answer)),
             repeated=len(cleaned) - len(keep),
             redundancy=redundancy,
             structure=len(_STRUCTURE.findall(answer)),

@@ -20,7 +20,7 @@ from bot.content.questions import load_bank
 from bot.content.rubric import Rubric, load_rubric
 from bot.content.vocabulary import DIMENSIONS, SCORED
 from bot.critic import feedback
-from bot.critic.features import AnswerView, Coverage
+from bot.critic.features import WORD, AnswerView, Coverage
 from bot.critic.guard import CAP, GRADER_FLAG, cap_scores, screen
 from bot.critic.model import Citation, Critique, Target
 from bot.critic.signals import Signals, language, language_name, read_saved_references, signals
@@ -44,20 +44,19 @@ LIST_RATIO = 0.5  # more than this share of sentences are terms or fragments: a 
 LONG_WORDS = 700
 CREDITED_WORDS = 350
 LONG_COMMUNICATION = 2.5
-_WORD_END = re.compile(r"[A-Za-z][A-Za-z'/-]*")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 
 def credited_text(text: str) -> tuple[str, bool]:
     """The part of a screened answer that earns credit, and whether the answer was cut (past LONG_WORDS)."""
-    if len(_WORD_END.findall(text)) > LONG_WORDS:
+    if len(WORD.findall(text)) > LONG_WORDS:
         return first_words(text, CREDITED_WORDS), True
     return text, False
 
 
 def first_words(text: str, limit: int) -> str:
     """The text up to the end of the sentence in which its `limit`-th word falls."""
-    words = list(_WORD_END.finditer(text))
+    words = list(WORD.finditer(text))
     if len(words) <= limit:
         return text
     end = _SENTENCE_END.search(text, words[limit - 1].end())

@@ -6,7 +6,6 @@ and whether it is a pasted outline or list of key points rather than a plan.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +18,7 @@ from bot.content.rubric import Rubric
 from bot.content.vocabulary import SCORED
 from bot.critic.features import AnswerView, embed_references, split_sentences
 from bot.critic.model import Target
+from bot.critic.support import stems
 from bot.retrieval.embeddings import cached_vectors
 
 ENGLISH_BELOW = 12  # words: shorter texts are not language-checked (too little to tell)
@@ -34,7 +34,6 @@ SCENARIO_WORDS_MIN = 8  # content words a question needs before its words are co
 SCENARIO_SHARED_BELOW = 0.10  # share of the question's content words that the answer uses
 QUESTION_FIT_BELOW = 0.35  # cosine of the answer's mean sentence vector with the question's vector
 QUESTION_TOP3_BELOW = 0.30  # mean of the top-3 sentence cosines with the question's text
-_CONTENT_WORD = re.compile(r"[a-z][a-z'-]{3,}")
 # Words every AI-PM question and answer uses: sharing them says nothing about the scenario.
 _COMMON = (
     "that this with from they them their have will would should could about into than then when what which where "
@@ -42,7 +41,7 @@ _COMMON = (
     "what's how's does doing done said says like want wants need needs asks asked tell told think going know take "
     "used uses using users user product products feature features team teams company model models you'd we'd i'd"
 )
-_COMMON_WORDS = frozenset(_COMMON.split())
+_COMMON_STEMS = frozenset(w[:5] for w in _COMMON.split())
 _LANGID_LOCK = threading.Lock()
 
 LANGUAGE_NAMES = {
@@ -110,7 +109,7 @@ class Signals:
 
     topicality: float  # mean of the top-3 sentence cosines with the question and its key points
     best_other: float  # the same for the bank question that fits the answer best, other than this one
-    derived: bool  # judged against derived key points: off-topic is not decided (nothing comparable to weigh)
+    derived: bool  # judged against derived key points: only the question's own words decide off-topic
     grounding: float  # how much closer sentences sit to this scenario than to generic rubric concepts
     copied: float  # share of sentences copied from key points, the outline or rubric concepts
     plan_share: float  # share of sentences that support some key point of this question
@@ -224,8 +223,8 @@ def copy_references(target: Target, outline: list[str]) -> list[str]:
 
 
 def content_words(text: str) -> frozenset[str]:
-    """The words that carry a text's subject (first five letters, so "labels" and "labelling" match)."""
-    return frozenset(w[:5] for w in _CONTENT_WORD.findall(text.lower()) if w not in _COMMON_WORDS)
+    """The words that carry a text's subject (as the pair classifier's stems), less those every question uses."""
+    return stems(text) - _COMMON_STEMS
 
 
 def _question_fit(view: AnswerView, question: str) -> tuple[float, float]:
@@ -250,7 +249,7 @@ def signals(
     copies = view.similarity([*copy_references(target, outline), *concepts])
     n = max(len(view.sentences), 1)
     asked = content_words(target.text)
-    said = frozenset().union(*(content_words(s) for s in view.sentences)) if view.sentences else frozenset()
+    said = frozenset().union(*view.cues.stems)  # the answer's stems, read once with its sentences
     fit, top3 = _question_fit(view, target.text)
     return Signals(
         topicality=topical,

@@ -75,7 +75,8 @@ _STOP = frozenset(
 )
 
 
-def _stems(text: str) -> frozenset[str]:
+def stems(text: str) -> frozenset[str]:
+    """The text's content words, by their first five letters (so "labels" and "labelling" match)."""
     return frozenset(w[:5] for w in _CONTENT.findall(text.lower()) if w not in _STOP)
 
 
@@ -94,7 +95,7 @@ class Cues:
             negated=np.array([1.0 if _NEGATION.search(t) else 0.0 for t in texts], dtype=np.float32),
             number=np.array([1.0 if _NUMBER.search(t) else 0.0 for t in texts], dtype=np.float32),
             length=np.array([np.log1p(len(t.split())) for t in texts], dtype=np.float32),
-            stems=tuple(_stems(t) for t in texts),
+            stems=tuple(stems(t) for t in texts),
         )
 
 
