@@ -358,8 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--split",
         default=None,
-        help="gen-holdout (default: held out by question and writer), gen-train, gen-train2, test (in-style), train, "
-        "agentic",
+        help="gen-holdout2 (default: held out by question and writer), gen-holdout (held out before it), gen-train, "
+        "gen-train2, test (in-style), train, agentic",
     )
     p.add_argument("--critic", choices=("offline", "llm"), default="offline", help="which critic to measure")
     p.add_argument("--fit", action="store_true", help="refit the offline critic on the fitting splits first")

@@ -10,6 +10,7 @@ from bot.config import get_settings
 from bot.content.questions import load_bank
 from bot.content.rubric import load_rubric
 from bot.content.vocabulary import DIMENSIONS, SCORED
+from bot.critic import feedback
 from bot.critic.calibration import Labelled, target_for
 from bot.critic.features import AnswerView, Coverage
 from bot.critic.fitting import _out_of_fold
@@ -54,8 +55,8 @@ def test_a_reworded_vertical_question_matches_its_bank_question_unless_asked_for
 
 
 # --- the fitted model's features --------------------------------------------------------------------------------
-# critic_model.json holds one list of weights per dimension, intercept first, read against `dimension_features` in
-# order: the order and the meaning of each feature are what the saved weights were fitted on.
+# critic_model.json holds, per dimension, ridge weights (intercept first) and boosted trees, both read against
+# `dimension_features` in order: the order and the meaning of each feature are what they were fitted on.
 
 
 def _view(sentences: int, words: int, numbers: int, structure: int) -> AnswerView:
@@ -132,8 +133,12 @@ def test_the_follow_up_probes_the_answers_weakest_dimension(data_dir):
     weakest = min(SCORED, key=lambda d: result.dimensions[d])
     assert weakest != "evaluation"  # this answer is strongest on how it evaluates
     assert result.follow_up_dimension == weakest
-    assert not [f for f in target.follow_ups if f.dimension == weakest]  # the question has none of its own on it,
-    assert result.follow_up == load_rubric(settings.rubric_path).dimensions[weakest].probe  # so the rubric's probe
+    rubric = load_rubric(settings.rubric_path)
+    own = [f.text for f in target.follow_ups if f.dimension == weakest]
+    assert result.follow_up == (own[0] if own else rubric.dimensions[weakest].probe)
+    # on a dimension the question has no follow-up of its own for, the rubric's probe is asked
+    bare = next(d for d in SCORED if not [f for f in target.follow_ups if f.dimension == d])
+    assert feedback.follow_up(target, rubric, bare) == rubric.dimensions[bare].probe
 
 
 def test_three_pasted_key_points_are_graded_as_a_list(data_dir):

@@ -1,6 +1,6 @@
 """Write a sheet of critique lines for a hand-checker (strength and gap precision).
 
-    python tools/feedback_sheet.py --split gen-holdout --n 60 --seed 1 --out sheet.jsonl
+    python tools/feedback_sheet.py --split gen-holdout2 --n 60 --seed 1 --out sheet.jsonl
     python tools/feedback_sheet.py --same-as knowledge/calibration/feedback/round2.jsonl --out sheet.jsonl
     python tools/feedback_sheet.py --score labels.jsonl
 

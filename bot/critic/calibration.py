@@ -1,8 +1,10 @@
 """Calibration of the critic against hand grades: the labelled answers, and figures on a held-out split.
 
-Splits: `gen-holdout` (held out by question and by writer: the figures that count), `gen-train` and `gen-train2`
-(fitting; gen-train2 was the held-out `gen-test` until it had been read too often to stay held out),
-`train`/`test` (the original in-style set), `agentic` (agentic questions, used in fitting since critic v2).
+Splits: `gen-holdout2` (held out by question and by writer: the figures that count), `gen-holdout` (the split held
+out before it; read while the critic was tuned, never fitted, since its bank questions are gen-holdout2's),
+`gen-train` and `gen-train2` (fitting; gen-train2 was the held-out `gen-test` until it had been read too often to
+stay held out), `train`/`test` (the original in-style set), `agentic` (agentic questions, used in fitting since
+critic v2), `gen-excluded` (answers to new questions too close to a fitting question, never used).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from bot.critic.targets import resolve_target
 from bot.errors import CoachError
 
 FIGURES_FILE = "critic_calibration.json"
-HELD_OUT = "gen-holdout"
+HELD_OUT = "gen-holdout2"
 FIT_SPLITS = ("train", "agentic", "gen-train", "gen-train2")
 CAP2_KINDS = ("buzzwords", "fluff", "off_topic", "injection")  # at most 2 (injection: every injection_* kind)
 LIST_KINDS = ("pasted_outline", "keypoint_list")  # at most 2.5

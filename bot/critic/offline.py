@@ -44,6 +44,10 @@ LIST_RATIO = 0.5  # more than this share of sentences are terms or fragments: a 
 LONG_WORDS = 700
 CREDITED_WORDS = 350
 LONG_COMMUNICATION = 2.5
+# Every answer padded past 1,100 words in the calibration data (13 answers, two grader pools) is graded 0.5 to 3
+# points below the same writer's strong answer to the same question; the credited part alone reads like that strong
+# answer, so the whole answer loses LONG_PENALTY overall on top of the communication hold.
+LONG_PENALTY = 0.5
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 
@@ -162,19 +166,74 @@ def difference_features(reading: Reading, style_gap: float) -> list[float]:
 
 
 @dataclass(frozen=True)
+class Boosted:
+    """Gradient-boosted regression trees (scikit-learn's, saved as arrays) from features to a 1..5 score.
+
+    Tree t's node n splits on feature[t, n] (-1 at a leaf) at threshold[t, n]: left when the feature, as float32,
+    is at most the threshold, as scikit-learn decides. The score is base + rate * the sum of the leaves reached.
+    """
+
+    base: float
+    rate: float
+    feature: np.ndarray  # (trees, nodes) int
+    threshold: np.ndarray  # (trees, nodes) float64
+    left: np.ndarray  # (trees, nodes) int, the node itself at a leaf
+    right: np.ndarray
+    value: np.ndarray  # (trees, nodes) float64
+
+    @classmethod
+    def from_json(cls, raw: dict[str, object]) -> Boosted:
+        arrays = {k: np.array(raw[k]) for k in ("feature", "threshold", "left", "right", "value")}
+        if len({a.shape for a in arrays.values()}) != 1 or arrays["feature"].ndim != 2:
+            raise ValueError("boosted trees: the node arrays differ in shape")
+        return cls(
+            base=float(raw["base"]),  # type: ignore[arg-type]
+            rate=float(raw["rate"]),  # type: ignore[arg-type]
+            feature=arrays["feature"].astype(np.int64),
+            threshold=arrays["threshold"].astype(np.float64),
+            left=arrays["left"].astype(np.int64),
+            right=arrays["right"].astype(np.int64),
+            value=arrays["value"].astype(np.float64),
+        )
+
+    def predict(self, features: list[float]) -> float:
+        x = np.asarray(features, dtype=np.float32).astype(np.float64)
+        trees = np.arange(len(self.feature))
+        node = np.zeros(len(trees), dtype=np.int64)
+        for _ in range(self.feature.shape[1]):  # no path is longer than the node count
+            split = self.feature[trees, node]
+            if (split < 0).all():
+                break
+            left = x[np.maximum(split, 0)] <= self.threshold[trees, node]
+            step = np.where(left, self.left[trees, node], self.right[trees, node])
+            node = np.where(split < 0, node, step)
+        return float(np.clip(self.base + self.rate * self.value[trees, node].sum(), 1.0, 5.0))
+
+
+@dataclass(frozen=True)
 class Fit:
     """The fitted critic.
 
-    Per path (bank, derived) and dimension, ridge weights (intercept first) over
-    `dimension_features`; per dimension, a ridge map from the answer's mean sentence vector (the style); and a
-    ridge map of the gap between evaluation and failure modes (`difference_features`), fitted on that gap itself.
-    Each dimension's own map is pulled toward the answer's overall quality; a one-sided answer's two core
-    dimensions keep their mean from those maps and take their gap from this one.
+    Per path (bank, derived) and dimension, ridge weights (intercept first) and boosted trees
+    over `dimension_features`, whose two scores are averaged; per dimension, a ridge map from the answer's mean
+    sentence vector (the style); and a ridge map of the gap between evaluation and failure modes
+    (`difference_features`), fitted on that gap itself. Each dimension's own map is pulled toward the answer's
+    overall quality; a one-sided answer's two core dimensions keep their mean from those maps and take their gap
+    from this one.
     """
 
     weights: dict[str, dict[str, list[float]]]
     style: dict[str, np.ndarray]
     difference: list[float] | None = None
+    boosted: dict[str, dict[str, Boosted]] | None = None
+
+    def score(self, path: str, dim: str, features: list[float]) -> float:
+        """One dimension's score: the mean of the ridge map's and the boosted trees'.
+
+        A model file from before the trees has the ridge map alone.
+        """
+        linear = predict(self.weights[path][dim], features)
+        return linear if self.boosted is None else (linear + self.boosted[path][dim].predict(features)) / 2
 
     def style_scores(self, view: AnswerView) -> dict[str, float]:
         mean = view.vectors.mean(axis=0) if len(view.sentences) else np.zeros(self.style[DIMENSIONS[0]].shape[0] - 1)
@@ -188,11 +247,16 @@ def load_fit(knowledge_dir: Path) -> Fit:
     try:
         raw = json.loads(path.read_text())
         weights = {kind: dict(raw["weights"][kind]) for kind in ("bank", "derived")}
+        boosted = (
+            {kind: {d: Boosted.from_json(raw["boosted"][kind][d]) for d in DIMENSIONS} for kind in ("bank", "derived")}
+            if raw.get("boosted")
+            else None
+        )
         style = {d: np.array(raw["style"][d], dtype=np.float32) for d in DIMENSIONS}
         difference = [float(w) for w in raw["difference"]] if raw.get("difference") else None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CoachError(f"critic model {path} is missing or invalid; run `python -m bot eval --fit`") from exc
-    return Fit(weights, style, difference)
+    return Fit(weights, style, difference, boosted)
 
 
 def predict(weights: list[float], features: list[float]) -> float:
@@ -251,9 +315,9 @@ def decline_reason(text: str) -> tuple[str, str] | None:
 
 
 def _scores(reading: Reading, target: Target, fit: Fit) -> dict[str, float]:
-    weights = fit.weights["derived" if target.derived else "bank"]
+    path = "derived" if target.derived else "bank"
     style = fit.style_scores(reading.view)
-    scores = {d: predict(weights[d], dimension_features(reading, d, style[d])) for d in DIMENSIONS}
+    scores = {d: fit.score(path, d, dimension_features(reading, d, style[d])) for d in DIMENSIONS}
     if fit.difference:
         w = fit.difference
         gap = w[0] + float(np.dot(w[1:], difference_features(reading, style["evaluation"] - style["failure_modes"])))
@@ -301,6 +365,8 @@ def critique_target(
         scores = {d: min(s, LIST_CAP) for d, s in scores.items()}
     overall = rubric.overall(scores)
     overall = min(overall, CAP) if capped else min(overall, LIST_CAP) if "pasted_outline" in flags else overall
+    if long_answer:
+        overall = max(round(overall - LONG_PENALTY, 1), 1.0)
     if screened.truncated:
         flags.append("truncated")
     weakest = min(SCORED, key=lambda d: scores[d])
