@@ -71,13 +71,14 @@ def test_calibration_set_measures_generalisation():
     assert len({i.question_id for i in test if i.question_id not in BANK.by_id}) >= 10
 
 
-# Issue 10's targets on the held-out split. Where the critic does not reach one yet, the floor below is what it
+# Issue 10's targets on the held-out split (gen-holdout2). Where the critic does not reach one, the floor is what it
 # measured (so a regression fails) and the issue's target is named beside it; see the README's calibration table.
 TARGET_MAE = 0.5
 TARGET_BIAS = 0.25
 TARGET_OTHER_SPEARMAN = 0.7
-FLOOR_BANK_SPEARMAN = 0.8  # issue target 0.85, not met (0.839 on gen-holdout)
-FLOOR_ONE_SIDED = 0.8  # issue target 0.85, not met (27/32 on gen-holdout)
+TARGET_BANK_SPEARMAN = 0.85  # measured 0.859 (blind, before the short-question off-topic rule, which leaves it alone)
+TARGET_ONE_SIDED = 0.85  # measured 39/44
+FLOOR_TWINS = (39, 44)  # issue target: every twin within 0.5; not met (in 4 of the 5 misses the plain twin is higher)
 
 
 def ratio(text: object) -> tuple[int, int]:
@@ -92,11 +93,13 @@ def test_agreement_with_hand_grades_on_the_held_out_split(held_out):
     assert abs(held_out["bank_questions"]["mean_bias"]) <= TARGET_BIAS
     assert abs(held_out["other_questions"]["mean_bias"]) <= TARGET_BIAS
     assert held_out["other_questions"]["spearman"] >= TARGET_OTHER_SPEARMAN
-    assert held_out["bank_questions"]["spearman"] >= FLOOR_BANK_SPEARMAN
-    assert held_out["one_sided_rate"] >= FLOOR_ONE_SIDED
+    assert held_out["bank_questions"]["spearman"] >= TARGET_BANK_SPEARMAN
+    assert held_out["one_sided_rate"] >= TARGET_ONE_SIDED
     assert held_out["human_ceiling"]["spearman"] > held_out["overall"]["spearman"]
     hits, total = ratio(held_out["strong_above_generic"])
     assert total >= 8 and hits == total
+    within, twins = ratio(held_out["twins_within_half_point"])
+    assert twins == FLOOR_TWINS[1] and within >= FLOOR_TWINS[0]
 
 
 def test_attacks_on_the_held_out_split(held_out):
@@ -105,9 +108,7 @@ def test_attacks_on_the_held_out_split(held_out):
         assert worst.get(family) is None or worst[family] <= 2, family
     for family in ("pasted_outline", "keypoint_list"):
         assert worst[family] <= 2.5, family
-    # issue target: none. Not met: one padded answer (1,199 words restating a strong one in longer sentences) still
-    # scores 4.3 against its strong answer's 4.1 after the length rule; any other attack above its strong answer fails
-    assert set(held_out["attacks_above_strong"]) <= {"fresh-W6-005"}
+    assert held_out["attacks_above_strong"] == []  # no attack above the strong answer to its question
     declined, total = ratio(held_out["non_english_declined"])
     assert total >= 3 and declined == total
     false_declines, gradable = ratio(held_out["false_declines"])
@@ -115,17 +116,18 @@ def test_attacks_on_the_held_out_split(held_out):
 
 
 def test_answers_written_for_their_question_are_not_marked_off_topic(held_out):
-    # Not met: one. fresh-W7-003 (graded 3.75, about an agent's browsing tools) fits an agentic bank question better
-    # than its own by the older rule (another bank question fits by 0.12 or more); any other answer marked fails
-    assert set(held_out["marked_off_topic"]) <= {"fresh-W7-003"}
+    # One: fresh-W11-004, a generic answer both graders gave 1 ("balance quality with user experience, look at
+    # satisfaction..."), which fits another bank question better than its own; any other answer marked fails
+    assert set(held_out["marked_off_topic"]) <= {"fresh-W11-004"}
     written = [i for i in ITEMS if i.split == HELD_OUT and i.kind in ("strong", "plain_twin", "eval_only")]
-    assert len(written) >= 70 and all(i.id in CRITIQUES for i in written)
+    assert len(written) >= 100 and all(i.id in CRITIQUES for i in written)
+    assert not {i.id for i in written} & set(held_out["marked_off_topic"])
 
 
 def test_hand_labelled_feedback_on_held_out_answers_is_current_and_mostly_right(held_out):
-    """Round 6's labels are of the critic as it stands (else they must be redone), and their precision holds."""
-    labels = [json.loads(line) for line in (FEEDBACK / "round6.jsonl").read_text().splitlines() if line.strip()]
-    answers = (FEEDBACK / "round6-answers.txt").read_text().split()
+    """Round 7's labels are of the critic as it stands (else they must be redone), and their precision holds."""
+    labels = [json.loads(line) for line in (FEEDBACK / "round7.jsonl").read_text().splitlines() if line.strip()]
+    answers = (FEEDBACK / "round7-answers.txt").read_text().split()
     assert len(answers) == 60 and {r["answer_id"] for r in labels} <= set(answers)
     for answer_id in answers:  # the sheet critiques without citations, as the figures do
         result = CRITIQUES[answer_id]
@@ -134,14 +136,18 @@ def test_hand_labelled_feedback_on_held_out_answers_is_current_and_mostly_right(
             + [("level", t) for t in result.next_level.values()]
         )
         labelled = Counter((r["kind"], r["text"]) for r in labels if r["answer_id"] == answer_id)
-        assert shown == labelled, f"{answer_id}: the critique changed since round 6 was labelled"
+        assert shown == labelled, f"{answer_id}: the critique changed since round 7 was labelled"
+    # two gap lines were reworded after labelling (a debatable key point shown as a judgment call): same point
+    assert sum("labelled_text" in r for r in labels) == 2
 
     def right(kind: str) -> tuple[int, int]:
         chosen = [r for r in labels if r["kind"] == kind]
         return sum(r["label"] == "ok" for r in chosen), len(chosen)
 
-    # issue target 90% for both; measured 13/15 and 33/37 (not met): the floor is what was measured
-    assert right("strength") == (13, 15) and right("gap") == (33, 37)
+    # issue target 90% for both: 13/14 and 26/28
+    strengths, gaps = right("strength"), right("gap")
+    assert strengths == (13, 14) and gaps == (26, 28)
+    assert strengths[0] >= 0.9 * strengths[1] and gaps[0] >= 0.9 * gaps[1]
 
 
 def test_published_figures_match_a_fresh_measurement(held_out):

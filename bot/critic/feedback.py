@@ -6,6 +6,8 @@ from the gaps), the outline of a stronger answer, and the follow-up an interview
 
 from __future__ import annotations
 
+import re
+
 from bot.content.rubric import Rubric
 from bot.content.vocabulary import SCORED, label
 from bot.critic.features import AnswerView, Coverage, is_list_item
@@ -25,6 +27,19 @@ GAP_CREDIT = 0.15
 # were right, against 104 of 153 on the others.
 GAP_BELOW = 3.0
 QUOTE_CHARS = 160
+# A key point the knowledge review marked "Debatable: whether X. <both sides>. Credit either when ..." is a note to
+# graders; the candidate sees it as the judgment call it is, without the grading note.
+_DEBATABLE = re.compile(r"^\s*Debatable:\s*(?P<first>[^.]*)\.", re.IGNORECASE)
+
+
+def shown(point: str) -> str:
+    """A key point as the candidate reads it on the card."""
+    found = _DEBATABLE.match(point)
+    if not found:
+        return point
+    return (
+        f"A judgment call: decide {found['first'].strip()}, and give your reason (a good answer can land either way)."
+    )
 
 
 def quote(sentence: str) -> str:
@@ -85,7 +100,7 @@ def strengths(view: AnswerView, target: Target, coverage: dict[str, list[Coverag
         if idx in used:
             continue
         used.add(idx)
-        out.append(f'{label(dim)}: you said "{quote(view.sentences[idx])}", which covers: {point}')
+        out.append(f'{label(dim)}: you said "{quote(view.sentences[idx])}", which covers: {shown(point)}')
         if len(out) == 3:
             break
     return out
@@ -111,7 +126,7 @@ def gaps(
         missed = [
             p for p, cov in zip(target.key_points.get(dim, []), coverage[dim], strict=True) if cov.credit < GAP_CREDIT
         ]
-        out += [f"{title}: {point}" for point in missed[:2]]
+        out += [f"{title}: {shown(point)}" for point in missed[:2]]
     return out[:limit]
 
 
@@ -124,10 +139,10 @@ def follow_up(target: Target, rubric: Rubric, dim: str) -> str:
 def outline(target: Target) -> list[str]:
     """The outline of a stronger answer, from the key points."""
     pj = target.key_points.get("product_judgment", [])
-    lines = [f"Frame the problem: {pj[0]}"] if pj else []
-    lines += [f"Evaluate: {p}" for p in target.key_points.get("evaluation", [])[:3]]
-    lines += [f"Plan for failure: {p}" for p in target.key_points.get("failure_modes", [])[:3]]
-    lines += [f"Decide: {p}" for p in pj[1:2]]
+    lines = [f"Frame the problem: {shown(pj[0])}"] if pj else []
+    lines += [f"Evaluate: {shown(p)}" for p in target.key_points.get("evaluation", [])[:3]]
+    lines += [f"Plan for failure: {shown(p)}" for p in target.key_points.get("failure_modes", [])[:3]]
+    lines += [f"Decide: {shown(p)}" for p in pj[1:2]]
     lines.append("Close with a recommendation and the number that would change your mind.")
     return lines
 
