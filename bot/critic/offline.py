@@ -44,8 +44,8 @@ LIST_RATIO = 0.5  # more than this share of sentences are terms or fragments: a 
 LONG_WORDS = 700
 CREDITED_WORDS = 350
 LONG_COMMUNICATION = 2.5
-# Every answer padded past 1,100 words in the calibration data (13 answers, two grader pools) is graded 0.5 to 3
-# points below the same writer's strong answer to the same question; the credited part alone reads like that strong
+# Every answer padded past 1,100 words in the calibration data before gen-holdout2 (9 answers, two grader pools) is
+# graded 0.5 to 3 points below the same writer's strong answer to the same question; the credited part alone reads like that strong
 # answer, so the whole answer loses LONG_PENALTY overall on top of the communication hold.
 LONG_PENALTY = 0.5
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
