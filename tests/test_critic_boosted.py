@@ -7,7 +7,7 @@ from sklearn.ensemble import GradientBoostingRegressor
 from bot.config import get_settings
 from bot.content.vocabulary import DIMENSIONS
 from bot.critic import fitting
-from bot.critic.offline import Boosted, load_fit
+from bot.critic.fitted import Boosted, load_fit
 
 pytestmark = pytest.mark.without_index
 

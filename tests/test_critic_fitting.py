@@ -11,8 +11,9 @@ from bot.coaching import accounts, assignments, reviews
 from bot.coaching.attempts import start_attempt
 from bot.config import PROJECT_ROOT, Settings
 from bot.critic.calibration import load_labelled, target_for
+from bot.critic.fitted import load_fit
 from bot.critic.fitting import coach_overrides, fit
-from bot.critic.offline import critique_target, load_fit
+from bot.critic.offline import critique_target
 from bot.critic.support import load_support
 from bot.interview.service import InterviewService
 from tests.indexes import knowledge_without_calibration

@@ -27,9 +27,10 @@ from bot.content.vocabulary import DIMENSIONS, SCORED
 from bot.critic import pool as critic_pool
 from bot.critic.calibration import Labelled, figures, load_labelled, qwk, target_for, write_figures
 from bot.critic.critic import Critic
+from bot.critic.fitted import load_fit
 from bot.critic.fitting import _out_of_fold, _ridge, coach_overrides, fit
 from bot.critic.model import Critique, Target
-from bot.critic.offline import Probe, critique_target, load_fit
+from bot.critic.offline import Probe, critique_target
 from bot.critic.pool import CriticPool
 from bot.critic.signals import warm_bank_references
 from bot.critic.support import load_support

@@ -18,8 +18,8 @@ from bot.critic import pool as critic_pool
 from bot.critic.calibration import FIT_SPLITS, Labelled, figures, load_labelled
 from bot.critic.critic import critique
 from bot.critic.features import AnswerView
+from bot.critic.fitted import load_fit
 from bot.critic.guard import screen
-from bot.critic.offline import load_fit
 from bot.critic.pool import CriticPool
 from tests.indexes import knowledge_without_calibration
 from tests.test_critic_rules import _critique

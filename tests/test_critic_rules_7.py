@@ -13,6 +13,7 @@ from bot.content.vocabulary import DIMENSIONS, SCORED
 from bot.critic import feedback
 from bot.critic.calibration import HELD_OUT, Labelled, figures, load_labelled, target_for
 from bot.critic.features import AnswerView, Coverage
+from bot.critic.fitted import load_fit
 from bot.critic.guard import find_injections
 from bot.critic.model import Critique, Target
 from bot.critic.offline import (
@@ -23,7 +24,6 @@ from bot.critic.offline import (
     critique_target,
     difference_features,
     first_words,
-    load_fit,
     read,
 )
 from bot.critic.support import load_support

@@ -17,8 +17,9 @@ from bot.content.rubric import load_rubric
 from bot.content.vocabulary import DIMENSIONS
 from bot.critic.calibration import FIT_SPLITS, Labelled, target_for
 from bot.critic.features import AnswerView, embed_references
+from bot.critic.fitted import MODEL_FILE, load_fit
 from bot.critic.guard import screen
-from bot.critic.offline import MODEL_FILE, credited_text, difference_features, dimension_features, load_fit, read
+from bot.critic.offline import credited_text, difference_features, dimension_features, read
 from bot.critic.support import MODEL_FILE as SUPPORT_FILE
 from bot.critic.support import Cues, fit_support, load_support
 from bot.retrieval.embeddings import get_model
